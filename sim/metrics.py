@@ -1,0 +1,123 @@
+"""Daily reporters (MODEL.md §4) and run summaries, computed from arrays.
+
+``day_metrics`` gives one row per day for the whole model, ``group_day_metrics``
+one row per group per day; both are what ``CommunityModel``'s Mesa
+``DataCollector`` records. ``summarize`` turns a run's daily table into the
+one-row outcomes that scenarios and sweeps compare.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.phases import Today
+from sim.state import Role, World
+
+LURK_WINDOW = 14  # days without a post after which a member counts as a lurker [001]
+HELPER_ROLES = np.array([Role.CORE, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER])
+
+
+def top_share(x: np.ndarray, q: float) -> float:
+    """Share of the total held by the top ``q`` fraction of entries (at least one entry)."""
+    total = x.sum()
+    if len(x) == 0 or total <= 0:
+        return float("nan")
+    k = max(1, int(np.ceil(q * len(x))))
+    return float(np.partition(x, len(x) - k)[len(x) - k:].sum() / total)
+
+
+def group_day_metrics(w: World, t: Today) -> dict[str, np.ndarray]:
+    """Per-group arrays for today (index = group id); computed over the day's start rows."""
+    ms, G = w.ms, w.groups.n
+    rows = w.ms.live_rows()
+    g = ms.group[rows]
+    members = np.bincount(g, minlength=G)
+    g0 = ms.group[t.rows]
+    ugc_g = np.bincount(g0, weights=t.ugc, minlength=G)
+    helpers = np.bincount(g0, weights=t.active & np.isin(ms.role[t.rows], HELPER_ROLES), minlength=G)
+    lurk = np.bincount(g, weights=ms.last_post[rows] <= w.day - LURK_WINDOW, minlength=G)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "members": members,
+            "active": np.bincount(g0, weights=t.active, minlength=G),
+            "ugc": ugc_g,
+            "pgc": t.pgc_g,
+            "ads": t.ads_g,
+            "on_topic": t.on_g,
+            "lurker_share": lurk / members,
+            "mean_trust": np.bincount(g, weights=ms.trust[rows], minlength=G) / members,
+            "mean_satisfaction": np.bincount(g, weights=ms.satisfaction[rows], minlength=G) / members,
+            "workload": t.pgc_g + w.params.content.question_share * ugc_g / (1.0 + helpers),
+        }
+
+
+def day_metrics(w: World, t: Today, gm: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Model-level metrics of today (MODEL.md §4)."""
+    ms = w.ms
+    rows = ms.live_rows()
+    members = len(rows)
+    ugc = float(t.ugc.sum())
+    pgc = float(t.pgc_g.sum())
+    ads = float(t.ads_g.sum())
+    msgs = ugc + pgc + ads
+    posts = ms.posts[rows].astype(np.float64)
+    c = t.counts
+    nan = float("nan")
+    return {
+        "members": members,
+        "groups": int((gm["members"] > 0).sum()),
+        "daily_active": int(t.active.sum()),
+        "ugc_posts": ugc,
+        "pgc_posts": pgc,
+        "ads": ads,
+        "effective_activity": float(t.ugc_on.sum()),
+        "ugc_pgc_ratio": ugc / pgc if pgc else nan,
+        "lurker_share": float(np.mean(ms.last_post[rows] <= w.day - LURK_WINDOW)) if members else nan,
+        "muted_share": float(np.mean(ms.muted[rows])) if members else nan,
+        "top1_share": top_share(posts, 0.01),
+        "top10_share": top_share(posts, 0.10),
+        "invites": c.get("invites", 0),
+        "joins": c.get("joins", 0),
+        "leaves": c.get("leaves", 0),
+        "mutes": c.get("mutes", 0),
+        "purchases": c.get("purchases", 0),
+        "revenue": c.get("revenue", 0.0),
+        "operator_workload": float(gm["workload"].sum()),
+        "spam_share": ads / msgs if msgs else 0.0,
+        "mean_alignment": float(ms.alignment[rows].mean()) if members else nan,
+        "mean_trust": float(ms.trust[rows].mean()) if members else nan,
+        "mean_satisfaction": float(ms.satisfaction[rows].mean()) if members else nan,
+        "mean_engagement": float(ms.engagement[rows].mean()) if members else nan,
+        "strong_tie_share": (t.strong_same_group_ties / t.same_group_ties) if t.same_group_ties else nan,
+        "max_group_size": int(gm["members"].max()) if len(gm["members"]) else 0,
+    }
+
+
+OUTCOMES: dict[str, str] = {
+    "members_final": "members at the horizon",
+    "daily_active_final": "daily active members at the horizon (mean of the last 7 days)",
+    "revenue_total": "revenue over the run (currency)",
+    "lurker_share_final": "share of members who posted nothing in the last 14 days, at the horizon",
+    "groups_final": "groups with at least one member at the horizon",
+    "days_to_150": "first day a group reached 150 members (NaN if never)",
+    "peak_members": "largest member count over the run",
+    "effective_activity_final": "on-topic member posts per day (mean of the last 7 days)",
+}
+
+
+def summarize(metrics) -> dict[str, float]:
+    """One row of outcomes (see ``OUTCOMES``) from a run's daily metrics DataFrame."""
+    last = metrics.tail(7)
+    reached = metrics.index[metrics["max_group_size"] >= 150]
+    return {
+        "members_final": float(metrics["members"].iloc[-1]),
+        "daily_active_final": float(last["daily_active"].mean()),
+        "revenue_total": float(metrics["revenue"].sum()),
+        "lurker_share_final": float(metrics["lurker_share"].iloc[-1]),
+        "groups_final": float(metrics["groups"].iloc[-1]),
+        "days_to_150": float(metrics.loc[reached[0], "day"]) if len(reached) else float("nan"),
+        "peak_members": float(metrics["members"].max()),
+        "effective_activity_final": float(last["effective_activity"].mean()),
+    }

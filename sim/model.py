@@ -1,0 +1,149 @@
+"""CommunityModel: the Mesa model; ``step()`` is the table of contents of a day.
+
+A run is a pure function of (parameters, seed): every random draw comes from a
+stream derived from the run's seed, the phase's name and the day, so two arms
+run with the same seed share random numbers wherever their rules agree
+(common random numbers, DESIGN.md principle 5).
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.agents import Group, Operator, Person
+from sim.metrics import day_metrics, group_day_metrics
+from sim.network import build_ties, load_edgelist
+from sim.params import Params
+from sim.phases import ORDER, Today, attention, churn, content, conversion, growth, update
+from sim.policies.seeding import SEEDING
+from sim.state import Cause, Groups, Population, World
+
+_PHASES = {"content": content.run, "attention": attention.run, "update": update.run,
+           "churn": churn.run, "growth": growth.run, "conversion": conversion.run}
+assert tuple(_PHASES) == ORDER
+
+GROUP_COLUMNS = ("members", "active", "ugc", "pgc", "ads", "on_topic", "lurker_share",
+                 "mean_trust", "mean_satisfaction", "workload")
+METRIC_COLUMNS = ("members", "groups", "daily_active", "ugc_posts", "pgc_posts", "ads",
+                  "effective_activity", "ugc_pgc_ratio", "lurker_share", "muted_share",
+                  "top1_share", "top10_share", "invites", "joins", "leaves", "mutes", "purchases",
+                  "revenue", "operator_workload", "spam_share", "mean_alignment", "mean_trust",
+                  "mean_satisfaction", "mean_engagement", "strong_tie_share", "max_group_size")
+
+
+class CommunityModel(mesa.Model):
+    """Groups seeded by an operator grow, churn and sell on a social graph; one step = one day.
+
+    Parameters
+    ----------
+    params:
+        A :class:`~sim.params.Params` tree (defaults when omitted).
+    rng:
+        Seed (int) of the run. ``None`` draws one; it is kept in ``self.seed``.
+    **overrides:
+        Parameter overrides by leaf name or dotted path, e.g. ``seeding="blast"``
+        (this is what makes ``mesa.batch_run`` work).
+
+    Examples
+    --------
+    >>> m = CommunityModel(rng=1, n_persons=500, budget=100)
+    >>> m.run(5).metrics()["members"].size
+    5
+    """
+
+    def __init__(self, params: Params | None = None, *, rng: int | None = None, **overrides: Any):
+        params = (params or Params()).with_overrides(overrides) if overrides else (params or Params())
+        super().__init__(rng=rng)
+        self.seed = int(rng) if rng is not None else int(self.rng.integers(2**63))
+        self.params = params
+
+        edges = None
+        n = params.population.n_persons
+        if params.network.graph == "edgelist":
+            n, *edge_arrays = load_edgelist(params.network.edgelist_path)
+            edges = tuple(edge_arrays)
+        pop = Population.generate(params, self.stream("population"), n)
+        ties = build_ties(params, pop.values, self.stream("network"), edges)
+        self.world = World(params=params, pop=pop, ties=ties, groups=Groups(params.population.values_dim))
+
+        self.person_agents = [Person(self, i) for i in range(pop.n)]
+        self.group_agents: list[Group] = []
+        self.operator = Operator(self, params.acquisition.budget)
+        self._today: dict[str, Any] = {}
+        self._group_today: dict[str, np.ndarray] = {}
+
+        first = self.world.new_group(parent=-1, cause=Cause.NONE)
+        self.operator.spent = SEEDING[params.acquisition.seeding](self.world, self.stream("seeding"), first)
+        self._sync_group_agents()
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: (lambda m, k=k: m._today[k]) for k in ("day",) + METRIC_COLUMNS},
+            agenttype_reporters={Group: {k: (lambda a, k=k: a.model._group_today[k][a.gid])
+                                         for k in ("day", "gid", "parent") + GROUP_COLUMNS}},
+        )
+
+    # ------------------------------------------------------------------ randomness
+    def stream(self, name: str, day: int | None = None) -> np.random.Generator:
+        """The random stream of phase ``name`` (on ``day``), derived from the run's seed."""
+        key = (zlib.crc32(name.encode()),) if day is None else (zlib.crc32(name.encode()), day)
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        """One day: content, attention & value, updates, churn, growth, conversion (MODEL.md §3)."""
+        w = self.world
+        w.day = self.steps
+        today = Today(rows=w.ms.live_rows())
+        for name, phase in _PHASES.items():
+            phase(w, today, self.stream(name, w.day))
+        w.ties.merge()
+        self._sync_group_agents()
+        self._record(today)
+        if w.ms.size > 2 * len(w.ms.live_rows()) + 1024:
+            w.ms.compact(w.pop)
+
+    def run(self, days: int) -> "CommunityModel":
+        """Advance ``days`` days; returns the model so calls chain."""
+        for _ in range(days):
+            self.step()
+        return self
+
+    def _sync_group_agents(self) -> None:
+        """Create a Group agent for every group the phases opened."""
+        while len(self.group_agents) < self.world.groups.n:
+            self.group_agents.append(Group(self, len(self.group_agents)))
+
+    def _record(self, today: Today) -> None:
+        w = self.world
+        gm = group_day_metrics(w, today)
+        gm.update(day=np.full(w.groups.n, w.day), gid=np.arange(w.groups.n), parent=w.groups.parent)
+        self._group_today = gm
+        self._today = {"day": w.day, **day_metrics(w, today, gm)}
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ results
+    def metrics(self) -> pd.DataFrame:
+        """One row per day: the model-level metrics of MODEL.md §4."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+    def group_metrics(self) -> pd.DataFrame:
+        """One row per group per day (groups exist from the day they were opened)."""
+        df = self.datacollector.get_agenttype_vars_dataframe(Group)
+        if len(df) == 0:
+            return pd.DataFrame(columns=["day", "group", "parent", *GROUP_COLUMNS])
+        df = df.reset_index(drop=True).rename(columns={"gid": "group"})
+        return df[["day", "group", "parent", *GROUP_COLUMNS]]
+
+    def events(self) -> pd.DataFrame:
+        """The event log: day, kind, person, group, actor, cause, friends_inside, joined."""
+        return self.world.events.frame()
+
+    @property
+    def graph(self):
+        """The social graph as a networkx Graph with current tie strengths (built on demand)."""
+        return self.world.ties.to_networkx()

@@ -1,0 +1,43 @@
+"""The daily phases, one module each, run in this order by ``CommunityModel.step``.
+
+Each phase is a function ``run(world, today, rng)`` over arrays: ``world`` is
+the persistent state (:class:`sim.state.World`), ``today`` the scratch values of
+the current day (:class:`Today`) that later phases read, ``rng`` the phase's own
+random stream. No phase loops over persons or memberships in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Today", "ORDER"]
+
+
+@dataclass
+class Today:
+    """What happened today, filled in phase by phase.
+
+    Row-level arrays are aligned with ``rows`` (the live memberships at the
+    start of the day); group-level arrays have one entry per group.
+    """
+
+    rows: np.ndarray
+    active: np.ndarray = field(default=None)  # bool per row: looked into the group today
+    ugc: np.ndarray = field(default=None)  # member posts per row
+    ugc_on: np.ndarray = field(default=None)  # on-topic member posts per row
+    ads: np.ndarray = field(default=None)  # ads per row (spammers)
+    pgc_g: np.ndarray = field(default=None)  # operator posts per group
+    on_g: np.ndarray = field(default=None)  # on-topic messages per group
+    ads_g: np.ndarray = field(default=None)
+    total_g: np.ndarray = field(default=None)  # all messages per group
+    value: np.ndarray = field(default=None)  # value received per row (0 when inactive)
+    spam_share: np.ndarray = field(default=None)  # ads share of the row's feed
+    social_sum: np.ndarray = field(default=None)  # strength of active friends in the group
+    counts: dict = field(default_factory=dict)  # scalar tallies: invites, joins, leaves, ...
+    same_group_ties: int = 0
+    strong_same_group_ties: int = 0
+
+
+ORDER = ("content", "attention", "update", "churn", "growth", "conversion")

@@ -1,0 +1,48 @@
+"""Phase 1, content supply: who looks in today and what gets posted [003, 000-5].
+
+* A member looks into the group with probability ``engagement`` (lurkers, i.e.
+  muted members, with ``engagement * muted_activity``) [001].
+* Operator posts (PGC) per group: exactly ``pgc_per_day`` on a fixed schedule
+  (the fractional part as a Bernoulli draw), Poisson with the same mean when ad
+  hoc; a share ``verticality`` is on-topic [003].
+* Active, unmuted members post UGC ~ Poisson(ugc_rate * engagement *
+  sociability) [000-5, 004]; each post is on-topic with probability equal to
+  the member's values alignment (aligned people talk about the group's topic).
+* Active spammers post Poisson(spam_rate) ads [002, 003].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.phases import Today
+from sim.state import World
+
+
+def run(w: World, t: Today, rng: np.random.Generator) -> None:
+    cp, ms, pop = w.params.content, w.ms, w.pop
+    rows = t.rows
+    n, G = len(rows), w.groups.n
+    g = ms.group[rows]
+    p = ms.person[rows]
+    e = ms.engagement[rows]
+    muted = ms.muted[rows]
+    spam = pop.spammer[p]
+    look = np.where(muted, e * w.params.churn.muted_activity, e)
+    t.active = rng.random(n) < look
+    poster = t.active & ~muted & ~spam
+    t.ugc = np.where(poster, rng.poisson(cp.ugc_rate * e * pop.sociability[p]), 0)
+    t.ugc_on = rng.binomial(t.ugc, ms.alignment[rows])
+    t.ads = np.where(t.active & spam, rng.poisson(cp.spam_rate, n), 0)
+
+    live_g = (np.bincount(g, minlength=G) > 0)
+    if cp.schedule == "fixed":
+        base = np.floor(cp.pgc_per_day)
+        pgc = base + (rng.random(G) < cp.pgc_per_day - base)
+    else:
+        pgc = rng.poisson(cp.pgc_per_day, G)
+    t.pgc_g = np.where(live_g, pgc, 0).astype(np.int64)
+    pgc_on = rng.binomial(t.pgc_g, cp.verticality)
+    t.ads_g = np.bincount(g, weights=t.ads, minlength=G)
+    t.on_g = pgc_on + np.bincount(g, weights=t.ugc_on, minlength=G)
+    t.total_g = t.pgc_g + np.bincount(g, weights=t.ugc, minlength=G) + t.ads_g

@@ -1,0 +1,108 @@
+"""Phase 5, growth: satisfied members invite friends; invitees decide whether to join [000-2].
+
+* Inviters: active, unmuted, non-spammer members with satisfaction above
+  ``invite_threshold``; under ``entry = "invite_only"`` only core members,
+  admins and KOLs may admit people [001, 004]. Each invites with probability
+  ``min(1, invite_prob * sociability)`` one friend drawn uniformly from its ties.
+* An invitation is void if the friend is already a member or in cooldown; a
+  friend invited by several members on one day takes the first (random order).
+* The invitee joins with probability (Backstrom et al. 2006: rises with the
+  number of friends already inside, with diminishing returns)::
+
+      p_join = join_max * alignment^alignment_exponent * (1 - exp(-S_in / join_half_strength))
+
+  where ``S_in`` is the summed strength of the invitee's ties to members of the
+  group (the inviter included) and ``alignment`` the invitee's values
+  alignment with the group [000-2].
+* Joiners start with trust interpolated between ``trust_stranger`` and
+  ``trust_acquaintance`` by their tie strength to the inviter [000-7].
+* A group at capacity overflows: joiners beyond its free seats go to an
+  overflow group the operator opens (child of the full group).
+
+Every invitation is logged with ``friends_inside`` (the invitee's ties inside
+the group at that moment) and whether the invitee joined.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.phases import Today
+from sim.state import Cause, EventKind, Role, World, alignment
+
+ADMITTING_ROLES = np.array([Role.CORE, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER])
+
+
+def run(w: World, t: Today, rng: np.random.Generator) -> None:
+    gp, ms, pop, ties = w.params.growth, w.ms, w.pop, w.ties
+    rows = t.rows
+    p = ms.person[rows]
+    can = t.active & ms.alive[rows] & ~ms.muted[rows] & ~pop.spammer[p] & (ms.satisfaction[rows] > gp.invite_threshold)
+    if w.params.group.entry == "invite_only":
+        can &= np.isin(ms.role[rows], ADMITTING_ROLES)
+    deg = ties.degree[p]
+    can &= deg > 0
+    n_inv = np.where(can, rng.poisson(gp.invite_rate * pop.sociability[p]), 0)
+    inviter = np.repeat(p, n_inv).astype(np.int64)
+    group = np.repeat(ms.group[rows], n_inv)
+    entry = ties.indptr[inviter] + (rng.random(len(inviter)) * np.repeat(deg, n_inv)).astype(np.int64)
+    invitee = ties.indices[entry].astype(np.int64)
+    tie_to_inviter = ties.strength[entry]
+
+    valid = (pop.row[invitee] < 0) & (pop.cooldown_until[invitee] <= w.day)
+    order = rng.permutation(len(invitee))
+    valid_order = order[valid[order]]
+    _, first = np.unique(invitee[valid_order], return_index=True)
+    pick = np.sort(valid_order[first])  # one invitation per invitee, chosen at random
+    inviter, group, invitee, tie_to_inviter = inviter[pick], group[pick], invitee[pick], tie_to_inviter[pick]
+
+    k_in, s_in = friends_inside(w, invitee, group)
+    align = alignment(pop.values[invitee], w.groups.center[group], w.params.group.alignment_scale)
+    p_join = gp.join_max * align ** gp.alignment_exponent * (1 - np.exp(-s_in / gp.join_half_strength))
+    joins = rng.random(len(invitee)) < p_join
+    w.events.log(w.day, EventKind.INVITE, invitee, group, actor=inviter, cause=Cause.INVITATION,
+                 friends_inside=np.minimum(k_in, np.iinfo(np.int16).max), joined=joins)
+
+    sp = w.params.acquisition
+    trust = sp.trust_stranger + (sp.trust_acquaintance - sp.trust_stranger) * tie_to_inviter[joins]
+    seat_and_join(w, invitee[joins], group[joins], trust=trust, cause=Cause.INVITATION, actor=inviter[joins])
+    t.counts.update(invites=len(invitee), joins=int(joins.sum()))
+
+
+def friends_inside(w: World, persons: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per person: number and summed strength of its ties to current members of ``groups``."""
+    ties = w.ties
+    owner, e = ties.entries_of(persons)
+    inside = w.pop.group[ties.indices[e]] == groups[owner]
+    k = np.bincount(owner, weights=inside, minlength=len(persons)).astype(np.int64)
+    s = np.bincount(owner, weights=ties.strength[e] * inside, minlength=len(persons))
+    return k, s
+
+
+def seat_and_join(w: World, persons: np.ndarray, groups: np.ndarray, *, trust: np.ndarray | float,
+                  cause: Cause, actor: np.ndarray | int = -1, role: np.ndarray | int = Role.MEMBER) -> None:
+    """Join ``persons`` to ``groups``; whoever finds a full group goes to its overflow group.
+
+    The last arrivals overflow. Loops run over full groups (few), never over persons.
+    """
+    groups = np.array(groups, np.int32)
+    sizes = w.group_sizes()
+    while True:
+        sizes = np.pad(sizes, (0, w.groups.n - len(sizes)))
+        wanted = np.bincount(groups, minlength=w.groups.n)
+        over = np.flatnonzero(wanted > w.groups.capacity - sizes)
+        if len(over) == 0:
+            break
+        for g in over:
+            free = max(int(w.groups.capacity[g] - sizes[g]), 0)
+            groups[np.flatnonzero(groups == g)[free:]] = _overflow_child(w, int(g), sizes + wanted)
+    w.join(persons, groups, trust=trust, role=role, cause=cause, actor=actor)
+
+
+def _overflow_child(w: World, g: int, load: np.ndarray) -> int:
+    """An overflow group of ``g`` with a free seat given ``load``, opened when none has one."""
+    kids = np.flatnonzero((w.groups.parent == g) & (w.groups.cause == Cause.OVERFLOW) & w.groups.alive)
+    for k in kids:
+        if load[k] < w.groups.capacity[k]:
+            return int(k)
+    return w.new_group(parent=g, cause=Cause.OVERFLOW)

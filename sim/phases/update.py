@@ -1,0 +1,88 @@
+"""Phase 3, updates: satisfaction, engagement, trust and ties move with what the day gave.
+
+For an active member (``V`` from the attention phase, ``E`` = expectation)::
+
+    S <- (1 - a) S + a (V - E)                        satisfaction (running average)
+    T <- T + g * (S (1 - T) if S > 0 else S T)        trust, S clipped to [-1, 1]  [000-7]
+
+For every member, engagement moves toward a logistic target of satisfaction::
+
+    e <- e + b (sigmoid(k S) - e)
+
+Ties inside a group (both ends members of the same group) strengthen when
+both ends were active that day, ``s <- s + eta (1 - s)``, and otherwise decay
+toward the floor, ``s <- f + (s - f)(1 - delta)`` [000-7, 004 识而不密]. Each
+posting member forms, with probability ``new_tie_prob``, a weak tie with a
+random other active member of its group [000-5].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.phases import Today
+from sim.state import World
+
+
+def run(w: World, t: Today, rng: np.random.Generator) -> None:
+    up, ms = w.params.update, w.ms
+    rows = t.rows
+    act = t.active
+    a = up.satisfaction_rate
+    S = ms.satisfaction[rows]
+    S = np.where(act, (1 - a) * S + a * (t.value - w.params.value.expectation), S)
+    ms.satisfaction[rows] = S
+    Sc = np.clip(S, -1.0, 1.0)
+    T = ms.trust[rows]
+    dT = up.trust_rate * np.where(Sc > 0, Sc * (1 - T), Sc * T)
+    ms.trust[rows] = np.clip(np.where(act, T + dT, T), 0.0, 1.0)
+    e = ms.engagement[rows]
+    target = 1.0 / (1.0 + np.exp(-up.engagement_slope * S))
+    ms.engagement[rows] = np.clip(e + up.engagement_rate * (target - e), 0.0, 1.0)
+
+    ms.last_active[rows[act]] = w.day
+    posted = t.ugc > 0
+    ms.last_post[rows[posted]] = w.day
+    ms.posts[rows] += t.ugc.astype(np.int32)
+
+    update_ties(w, t)
+    form_new_ties(w, t, rng)
+
+
+def update_ties(w: World, t: Today) -> None:
+    """Strengthen co-active ties inside groups, decay unused ones; count strong ties."""
+    up, ms, ties, pop = w.params.update, w.ms, w.ties, w.pop
+    persons = ms.person[t.rows].astype(np.int64)
+    owner, e = ties.entries_of(persons)
+    nbr = ties.indices[e]
+    same = pop.group[nbr] == ms.group[t.rows][owner]
+    active_person = np.zeros(pop.n, bool)
+    active_person[persons[t.active]] = True
+    co = same & t.active[owner] & active_person[nbr]
+    idle = same & ~co
+    s = ties.strength
+    s[e[co]] += up.tie_growth * (1 - s[e[co]])
+    ie = e[idle]
+    s[ie] = np.where(s[ie] > up.tie_floor, up.tie_floor + (s[ie] - up.tie_floor) * (1 - up.tie_decay), s[ie])
+    t.same_group_ties = int(same.sum()) // 2
+    t.strong_same_group_ties = int((s[e[same]] >= w.params.network.strong_tie_threshold).sum()) // 2
+
+
+def form_new_ties(w: World, t: Today, rng: np.random.Generator) -> None:
+    """Posting members meet a random other active member of their group [000-5]."""
+    ms = w.ms
+    act = t.rows[t.active]
+    if len(act) < 2:
+        return
+    order = np.argsort(ms.group[act], kind="stable")
+    act = act[order]
+    grp = ms.group[act]
+    start = np.searchsorted(grp, grp, side="left")
+    size = np.searchsorted(grp, grp, side="right") - start
+    posted = t.ugc[t.active][order] > 0
+    meet = posted & (size > 1) & (rng.random(len(act)) < w.params.update.new_tie_prob)
+    i = np.flatnonzero(meet)
+    other = start[i] + (rng.random(len(i)) * size[i]).astype(np.int64)
+    u, v = ms.person[act[i]], ms.person[act[other]]
+    keep = u != v
+    w.ties.add(u[keep], v[keep], w.params.update.new_tie_strength)

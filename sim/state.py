@@ -1,0 +1,438 @@
+"""The model's state as arrays: Population, Memberships, Ties, Groups, EventLog.
+
+Everything a daily rule reads or writes lives here as numpy arrays (structure of
+arrays, DESIGN.md §3); Mesa agents in :mod:`sim.agents` are thin views on them.
+
+Invariants (checked by :meth:`World.check` and the tests):
+
+* a person holds at most one live membership, and ``Population.row[p]`` points
+  at it (``-1`` when not a member);
+* every live membership belongs to a live group, no group is above capacity;
+* engagement, trust and tie strengths stay within ``[0, 1]``;
+* ties are symmetric: ``strength[u->v] == strength[v->u]``.
+
+A person in one live membership at a time is a deliberate simplification: the
+operator's groups serve one audience, so a person's attention for this operator
+is spent in one group. Moving between groups (splits, overflow) is a leave
+followed by a join.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+from sim.params import Params
+
+__all__ = ["Role", "EventKind", "Cause", "Population", "Memberships", "Ties", "Groups",
+           "EventLog", "World"]
+
+
+class Role(IntEnum):
+    """A member's role in a group [000-3, 001, 004]."""
+
+    MEMBER = 0
+    CORE = 1
+    ADMIN = 2
+    KOL = 3
+    DISTRIBUTOR = 4
+    PARTNER = 5
+    SPAMMER = 6
+    LURKER = 7  # a muted member: reads seldom, never posts [001]
+
+
+class EventKind(IntEnum):
+    INVITE = 0
+    JOIN = 1
+    LEAVE = 2
+    MUTE = 3
+    UNMUTE = 4
+    PURCHASE = 5
+    GROUP_CREATED = 6
+
+
+class Cause(IntEnum):
+    NONE = 0
+    CORE = 1
+    BLAST = 2
+    INVITATION = 3
+    DISSATISFIED = 4
+    SPAM = 5
+    BACKGROUND = 6
+    OVERFLOW = 7
+    FIRST = 8
+    REPEAT = 9
+
+
+# ----------------------------------------------------------------------------- helpers
+def _grow(arr: np.ndarray, n: int) -> np.ndarray:
+    """Return ``arr`` resized to hold at least ``n`` rows (amortised doubling)."""
+    if n <= len(arr):
+        return arr
+    new = np.zeros((max(n, 2 * len(arr), 16),) + arr.shape[1:], dtype=arr.dtype)
+    new[: len(arr)] = arr
+    return new
+
+
+def alignment(values: np.ndarray, center: np.ndarray, scale: float) -> np.ndarray:
+    """Values alignment ``exp(-|v - c|^2 / (2 scale^2))`` in ``(0, 1]`` [000-1, 002].
+
+    A Gaussian similarity: 1 at the group's stated values, ``exp(-1/2)`` at
+    distance ``scale``.
+    """
+    d2 = np.sum((values - center) ** 2, axis=-1)
+    return np.exp(-d2 / (2.0 * scale * scale)).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- tables
+@dataclass
+class Population:
+    """Per-person traits (fixed) and per-person pointers (``row``, ``cooldown_until``)."""
+
+    values: np.ndarray  # (N, d) float32, values-space position
+    segment: np.ndarray  # (N,) int8, 0 beginner / 1 intermediate / 2 advanced [003]
+    sociability: np.ndarray  # (N,) float32, lognormal mean 1
+    attention: np.ndarray  # (N,) float32, messages/day
+    spammer: np.ndarray  # (N,) bool
+    purchasing_power: np.ndarray  # (N,) float32 in (0, 1)
+    spam_tolerance: np.ndarray  # (N,) float32, tolerated ad share of the feed
+    row: np.ndarray = field(init=False)  # (N,) int64, live membership row or -1
+    group: np.ndarray = field(init=False)  # (N,) int32, group of the live membership or -1
+    cooldown_until: np.ndarray = field(init=False)  # (N,) int32, day before which no re-entry
+
+    def __post_init__(self) -> None:
+        n = len(self.segment)
+        self.row = np.full(n, -1, dtype=np.int64)
+        self.group = np.full(n, -1, dtype=np.int32)
+        self.cooldown_until = np.full(n, -(2**30), dtype=np.int32)
+
+    @property
+    def n(self) -> int:
+        return len(self.segment)
+
+    @classmethod
+    def generate(cls, params: Params, rng: np.random.Generator, n: int | None = None) -> "Population":
+        """Draw ``n`` persons' traits from the population parameters."""
+        pp = params.population
+        n = pp.n_persons if n is None else n
+        sigma = pp.sociability_sigma
+        m = pp.purchasing_power_mean
+        return cls(
+            values=(rng.standard_normal((n, pp.values_dim)) * pp.values_dispersion).astype(np.float32),
+            segment=rng.choice(len(pp.segment_shares), size=n, p=pp.segment_shares).astype(np.int8),
+            sociability=rng.lognormal(-sigma * sigma / 2, sigma, n).astype(np.float32),
+            attention=rng.lognormal(np.log(pp.attention_mean) - 0.125, 0.5, n).astype(np.float32),
+            spammer=rng.random(n) < pp.spam_share,
+            purchasing_power=rng.beta(4 * m, 4 * (1 - m), n).astype(np.float32),
+            spam_tolerance=rng.beta(2.0, 2.0 * (1 - pp.spam_tolerance_mean) / max(pp.spam_tolerance_mean, 1e-3),
+                                    n).astype(np.float32),
+        )
+
+
+_MEMBERSHIP_COLUMNS: dict[str, np.dtype] = {
+    "person": np.dtype(np.int32),
+    "group": np.dtype(np.int32),
+    "joined": np.dtype(np.int32),
+    "engagement": np.dtype(np.float32),  # probability of being active on a day
+    "satisfaction": np.dtype(np.float32),  # running value received minus expected
+    "trust": np.dtype(np.float32),  # trust in the group, [0, 1]
+    "alignment": np.dtype(np.float32),  # values alignment with the group, fixed at join
+    "role": np.dtype(np.int8),
+    "last_active": np.dtype(np.int32),
+    "last_post": np.dtype(np.int32),
+    "posts": np.dtype(np.int32),  # UGC posts so far
+    "purchases": np.dtype(np.int32),
+    "warnings": np.dtype(np.int16),
+    "muted": np.dtype(bool),
+    "alive": np.dtype(bool),
+}
+
+
+class Memberships:
+    """One row per person-in-group; a growable structure of arrays.
+
+    Rows are appended on join and flagged dead on leave; :meth:`compact` drops
+    dead rows when they pile up (and re-points ``Population.row``). Columns are
+    attributes named as in ``_MEMBERSHIP_COLUMNS``.
+    """
+
+    columns = tuple(_MEMBERSHIP_COLUMNS)
+
+    def __init__(self, capacity: int = 1024):
+        self.size = 0
+        for name, dt in _MEMBERSHIP_COLUMNS.items():
+            setattr(self, name, np.zeros(capacity, dtype=dt))
+
+    def add(self, persons: np.ndarray, groups: np.ndarray, day: int, *, engagement: np.ndarray | float,
+            trust: np.ndarray | float, alignment: np.ndarray, role: np.ndarray | int) -> np.ndarray:
+        """Append memberships; return their row indices."""
+        k = len(persons)
+        start, stop = self.size, self.size + k
+        for name in self.columns:
+            setattr(self, name, _grow(getattr(self, name), stop))
+        rows = np.arange(start, stop)
+        for name in self.columns:
+            getattr(self, name)[start:stop] = 0
+        self.person[rows] = persons
+        self.group[rows] = groups
+        self.joined[rows] = day
+        self.engagement[rows] = engagement
+        self.trust[rows] = trust
+        self.alignment[rows] = alignment
+        self.role[rows] = role
+        self.last_active[rows] = day
+        self.last_post[rows] = -(2**30)
+        self.alive[rows] = True
+        self.size = stop
+        return rows
+
+    def live_rows(self) -> np.ndarray:
+        return np.flatnonzero(self.alive[: self.size])
+
+    def compact(self, pop: Population) -> None:
+        """Drop dead rows and re-point ``pop.row`` (keeps row order)."""
+        keep = self.live_rows()
+        for name in self.columns:
+            col = getattr(self, name)
+            col[: len(keep)] = col[keep]
+        self.size = len(keep)
+        pop.row[self.person[: self.size]] = np.arange(self.size)
+
+
+class Ties:
+    """The social graph as symmetric CSR with a strength per directed entry.
+
+    ``indptr``/``indices`` as in scipy's CSR; ``src[e]`` is the row of entry
+    ``e``. Each undirected tie is stored in both directions with equal
+    strength. New ties are buffered with :meth:`add` and merged by
+    :meth:`merge` (once per step), keeping rows sorted and ties unique.
+    """
+
+    def __init__(self, n: int, indptr: np.ndarray, indices: np.ndarray, strength: np.ndarray):
+        self.n = n
+        self.indptr = indptr.astype(np.int64)
+        self.indices = indices.astype(np.int32)
+        self.strength = strength.astype(np.float32)
+        self.src = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.indptr))
+        self._buf_u: list[np.ndarray] = []
+        self._buf_v: list[np.ndarray] = []
+        self._buf_s: list[np.ndarray] = []
+
+    @classmethod
+    def from_edges(cls, n: int, u: np.ndarray, v: np.ndarray, s: np.ndarray) -> "Ties":
+        """Build from undirected edges (any order, duplicates keep the max strength, loops dropped)."""
+        u, v, s = np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(s, np.float32)
+        keep = u != v
+        u, v, s = u[keep], v[keep], s[keep]
+        src, dst, st = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([s, s])
+        key = src * n + dst
+        order = np.lexsort((-st, key))  # by key, strongest first
+        key, st = key[order], st[order]
+        first = np.ones(len(key), bool)
+        first[1:] = key[1:] != key[:-1]
+        key, st = key[first], st[first]
+        rows = key // n
+        indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        return cls(n, indptr, (key % n).astype(np.int32), st)
+
+    @property
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def neighbors(self, i: int) -> np.ndarray:
+        return self.indices[self.indptr[i]: self.indptr[i + 1]]
+
+    def entries_of(self, persons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """CSR entries of ``persons``' rows: ``(owner position in persons, entry index)``.
+
+        One vectorised gather (no Python loop), O(sum of degrees).
+        """
+        starts = self.indptr[persons]
+        counts = self.indptr[persons + 1] - starts
+        total = int(counts.sum())
+        owner = np.repeat(np.arange(len(persons)), counts)
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        return owner, starts[owner] + offsets
+
+    def add(self, u: np.ndarray, v: np.ndarray, strength: float | np.ndarray) -> None:
+        """Buffer new undirected ties; existing ones are kept as they are."""
+        if len(u):
+            self._buf_u.append(np.asarray(u, np.int64))
+            self._buf_v.append(np.asarray(v, np.int64))
+            self._buf_s.append(np.broadcast_to(np.asarray(strength, np.float32), len(u)).copy())
+
+    def merge(self) -> int:
+        """Insert buffered ties (both directions) that do not exist yet; return how many."""
+        if not self._buf_u:
+            return 0
+        u, v = np.concatenate(self._buf_u), np.concatenate(self._buf_v)
+        s = np.concatenate(self._buf_s)
+        self._buf_u, self._buf_v, self._buf_s = [], [], []
+        keep = u != v
+        src, dst, st = np.concatenate([u[keep], v[keep]]), np.concatenate([v[keep], u[keep]]), np.concatenate([s[keep], s[keep]])
+        n = self.n
+        new_key = src * n + dst
+        new_key, idx = np.unique(new_key, return_index=True)
+        st = st[idx]
+        old_key = self.src.astype(np.int64) * n + self.indices
+        pos = np.searchsorted(old_key, new_key)
+        exists = (pos < len(old_key)) & (old_key[np.minimum(pos, len(old_key) - 1)] == new_key)
+        new_key, st, pos = new_key[~exists], st[~exists], pos[~exists]
+        if len(new_key) == 0:
+            return 0
+        rows = (new_key // n).astype(np.int32)
+        self.indices = np.insert(self.indices, pos, (new_key % n).astype(np.int32))
+        self.strength = np.insert(self.strength, pos, st)
+        self.src = np.insert(self.src, pos, rows)
+        self.indptr[1:] += np.cumsum(np.bincount(rows, minlength=n))
+        return len(new_key) // 2
+
+    def to_networkx(self):
+        """A networkx Graph with current strengths as the ``weight`` edge attribute."""
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(range(self.n))
+        upper = self.src < self.indices
+        g.add_weighted_edges_from(zip(self.src[upper].tolist(), self.indices[upper].tolist(),
+                                      self.strength[upper].astype(float).tolist()))
+        return g
+
+
+class Groups:
+    """The operator's groups (few), as small arrays. Groups are never deleted."""
+
+    def __init__(self, dim: int):
+        self.center = np.zeros((0, dim), np.float32)
+        self.capacity = np.zeros(0, np.int32)
+        self.parent = np.zeros(0, np.int32)
+        self.created = np.zeros(0, np.int32)
+        self.cause = np.zeros(0, np.int8)
+        self.alive = np.zeros(0, bool)
+
+    @property
+    def n(self) -> int:
+        return len(self.capacity)
+
+    def create(self, center: np.ndarray, capacity: int, parent: int, day: int, cause: Cause) -> int:
+        self.center = np.vstack([self.center, np.asarray(center, np.float32)[None]])
+        self.capacity = np.append(self.capacity, np.int32(capacity))
+        self.parent = np.append(self.parent, np.int32(parent))
+        self.created = np.append(self.created, np.int32(day))
+        self.cause = np.append(self.cause, np.int8(cause))
+        self.alive = np.append(self.alive, True)
+        return self.n - 1
+
+
+class EventLog:
+    """Growable columns of events; one row per invite, join, leave, mute, purchase, ..."""
+
+    columns = {"day": np.int32, "kind": np.int8, "person": np.int32, "group": np.int32,
+               "actor": np.int32, "cause": np.int8, "friends_inside": np.int16, "joined": np.int8}
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.data = {k: np.zeros(256, dt) for k, dt in self.columns.items()}
+
+    def log(self, day: int, kind: EventKind, person: np.ndarray, group: np.ndarray | int, *,
+            actor: np.ndarray | int = -1, cause: np.ndarray | int = Cause.NONE,
+            friends_inside: np.ndarray | int = -1, joined: np.ndarray | int = -1) -> None:
+        k = len(person)
+        if k == 0:
+            return
+        stop = self.size + k
+        values = {"day": day, "kind": int(kind), "person": person, "group": group, "actor": actor,
+                  "cause": cause, "friends_inside": friends_inside, "joined": joined}
+        for name, arr in self.data.items():
+            arr = self.data[name] = _grow(arr, stop)
+            arr[self.size: stop] = values[name]
+        self.size = stop
+
+    def frame(self):
+        """The log as a pandas DataFrame with readable ``kind`` and ``cause`` labels."""
+        import pandas as pd
+
+        df = pd.DataFrame({k: v[: self.size] for k, v in self.data.items()})
+        df["kind"] = pd.Categorical.from_codes(df["kind"], [k.name.lower() for k in EventKind])
+        df["cause"] = pd.Categorical.from_codes(df["cause"], [c.name.lower() for c in Cause])
+        return df
+
+
+@dataclass
+class World:
+    """Everything a phase reads and writes: parameters, state tables and the day."""
+
+    params: Params
+    pop: Population
+    ties: Ties
+    groups: Groups
+    ms: Memberships = field(default_factory=Memberships)
+    events: EventLog = field(default_factory=EventLog)
+    mission: np.ndarray | None = None  # the operator's stated values (group centre)
+    day: int = 0
+
+    def __post_init__(self) -> None:
+        if self.mission is None:
+            self.mission = np.zeros(self.pop.values.shape[1], np.float32)
+
+    # -------------------------------------------------------------- joining / leaving
+    def join(self, persons: np.ndarray, groups: np.ndarray, *, trust: np.ndarray | float,
+             role: np.ndarray | int = Role.MEMBER, cause: Cause, actor: np.ndarray | int = -1) -> np.ndarray:
+        """Make ``persons`` members of ``groups`` (callers guarantee capacity and non-membership)."""
+        persons = np.asarray(persons, np.int64)
+        groups = np.asarray(groups, np.int32)
+        align = alignment(self.pop.values[persons], self.groups.center[groups],
+                          self.params.group.alignment_scale)
+        roles = np.where(self.pop.spammer[persons], int(Role.SPAMMER), role)
+        rows = self.ms.add(persons, groups, self.day, engagement=self.params.acquisition.engagement_init,
+                           trust=trust, alignment=align, role=roles)
+        self.pop.row[persons] = rows
+        self.pop.group[persons] = groups
+        self.events.log(self.day, EventKind.JOIN, persons, groups, actor=actor, cause=cause)
+        return rows
+
+    def leave(self, rows: np.ndarray, cause: np.ndarray | Cause) -> None:
+        """End the memberships ``rows``; persons may not re-enter for ``cooldown_days``."""
+        persons = self.ms.person[rows]
+        self.events.log(self.day, EventKind.LEAVE, persons, self.ms.group[rows], cause=cause)
+        self.ms.alive[rows] = False
+        self.pop.row[persons] = -1
+        self.pop.group[persons] = -1
+        self.pop.cooldown_until[persons] = self.day + self.params.growth.cooldown_days
+
+    def group_sizes(self) -> np.ndarray:
+        rows = self.ms.live_rows()
+        return np.bincount(self.ms.group[rows], minlength=self.groups.n)
+
+    def new_group(self, parent: int, cause: Cause) -> int:
+        g = self.groups.create(self.mission, self.params.group.capacity, parent, self.day, cause)
+        self.events.log(self.day, EventKind.GROUP_CREATED, np.array([-1]), g, actor=parent, cause=cause)
+        return g
+
+    # -------------------------------------------------------------- invariants
+    def check(self) -> None:
+        """Raise AssertionError if a state invariant is broken (used by tests)."""
+        ms, pop = self.ms, self.pop
+        rows = ms.live_rows()
+        persons = ms.person[rows]
+        assert len(np.unique(persons)) == len(persons), "a person holds two live memberships"
+        assert np.array_equal(pop.row[persons], rows), "Population.row does not point at the live row"
+        assert (pop.row >= 0).sum() == len(rows), "Population.row points at dead rows"
+        assert np.all(self.groups.alive[ms.group[rows]]), "membership in a dead group"
+        sizes = np.bincount(ms.group[rows], minlength=self.groups.n)
+        assert np.all(sizes <= self.groups.capacity), "group above capacity"
+        for col in ("engagement", "trust", "alignment"):
+            x = getattr(ms, col)[rows]
+            assert np.all((x >= 0) & (x <= 1)), f"{col} outside [0, 1]"
+        assert np.all(np.isfinite(ms.satisfaction[rows])), "satisfaction not finite"
+        t = self.ties
+        assert np.all((t.strength >= 0) & (t.strength <= 1)), "tie strength outside [0, 1]"
+        key = t.src.astype(np.int64) * t.n + t.indices
+        rev = t.indices.astype(np.int64) * t.n + t.src
+        assert np.all(np.diff(key) > 0), "ties not sorted/unique"
+        pos = np.searchsorted(key, rev)
+        assert np.array_equal(key[pos], rev), "ties not symmetric"
+        assert np.allclose(t.strength[pos], t.strength), "tie strengths not symmetric"
