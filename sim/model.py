@@ -143,6 +143,20 @@ class CommunityModel(mesa.Model):
         """The event log: day, kind, person, group, actor, cause, friends_inside, joined."""
         return self.world.events.frame()
 
+    def groups(self) -> pd.DataFrame:
+        """One row per group ever opened: the fission tree (group, parent, created, cause, capacity)."""
+        g = self.world.groups
+        return pd.DataFrame({
+            "group": np.arange(g.n), "parent": g.parent, "created": g.created,
+            "cause": pd.Categorical.from_codes(g.cause, [c.name.lower() for c in Cause]),
+            "capacity": g.capacity, "alive": g.alive,
+        })
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every result table of the run by name; runners write each as ``<name>.parquet``."""
+        return {"metrics": self.metrics(), "group_metrics": self.group_metrics(),
+                "events": self.events(), "groups": self.groups()}
+
     @property
     def graph(self):
         """The social graph as a networkx Graph with current tie strengths (built on demand)."""
