@@ -107,6 +107,9 @@ OUTCOMES: dict[str, str] = {
 }
 
 
+LOWER_IS_BETTER = frozenset({"lurker_share_final", "days_to_150"})
+
+
 def summarize(metrics) -> dict[str, float]:
     """One row of outcomes (see ``OUTCOMES``) from a run's daily metrics DataFrame."""
     last = metrics.tail(7)
