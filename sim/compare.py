@@ -91,10 +91,10 @@ def verdict_sentence(v: pd.Series | dict) -> str:
     ``core ahead on revenue_total by +18 % [+9 %, +27 %], clear (better in 19 of 20 replicates)``.
     """
     v = dict(v)
-    if v["leader"] is None:
+    if pd.isna(v["leader"]):
         return f"{v['outcome']}: no arm has data"
-    if v["runner_up"] is None:
-        return f"{v['outcome']}: only {v['leader']} has data"
+    if pd.isna(v["runner_up"]):
+        return f"{v['outcome']}: only {v['leader']} has data (other arms: not reached / undefined)"
     better = "lower" if v["lower_is_better"] else "higher"
     if math.isfinite(v["rel"]):
         size = f"by {_pct(v['rel'])} [{_pct(v['rel_lo'])}, {_pct(v['rel_hi'])}]"
