@@ -20,7 +20,7 @@ from sim.metrics import day_metrics, group_day_metrics
 from sim.network import build_ties, load_edgelist
 from sim.params import Params
 from sim.phases import ORDER, Today, attention, churn, content, conversion, growth, update
-from sim.policies.seeding import SEEDING
+from sim.policies import seeding
 from sim.state import Cause, Groups, Population, World
 
 _PHASES = {"content": content.run, "attention": attention.run, "update": update.run,
@@ -78,7 +78,7 @@ class CommunityModel(mesa.Model):
         self._group_today: dict[str, np.ndarray] = {}
 
         first = self.world.new_group(parent=-1, cause=Cause.NONE)
-        self.operator.spent = SEEDING[params.acquisition.seeding](self.world, self.stream("seeding"), first)
+        self.operator.spent = seeding.POLICIES[params.acquisition.seeding](self.world, self.stream("seeding"), first)
         self._sync_group_agents()
 
         self.datacollector = mesa.DataCollector(

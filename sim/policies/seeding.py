@@ -83,7 +83,8 @@ def hybrid(w: World, rng: np.random.Generator, group: int) -> float:
     return spent + seed_blast(w, sp.budget - spent, rng, group)
 
 
-SEEDING: dict[str, Callable[[World, np.random.Generator, int], float]] = {
+SELECTED_BY = "acquisition.seeding"
+POLICIES: dict[str, Callable[[World, np.random.Generator, int], float]] = {
     "core": core,
     "blast": blast,
     "hybrid": hybrid,
