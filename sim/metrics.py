@@ -37,19 +37,21 @@ def group_day_metrics(w: World, t: Today) -> dict[str, np.ndarray]:
     g0 = ms.group[t.rows]
     ugc_g = np.bincount(g0, weights=t.ugc, minlength=G)
     helpers = np.bincount(g0, weights=t.active & np.isin(ms.role[t.rows], HELPER_ROLES), minlength=G)
+    # groups opened during the day (overflow, splits) had no content yet: pad with zeros
+    pgc_g, ads_g, on_g = (np.pad(x, (0, G - len(x))) for x in (t.pgc_g, t.ads_g, t.on_g))
     lurk = np.bincount(g, weights=ms.last_post[rows] <= w.day - LURK_WINDOW, minlength=G)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
             "members": members,
             "active": np.bincount(g0, weights=t.active, minlength=G),
             "ugc": ugc_g,
-            "pgc": t.pgc_g,
-            "ads": t.ads_g,
-            "on_topic": t.on_g,
+            "pgc": pgc_g,
+            "ads": ads_g,
+            "on_topic": on_g,
             "lurker_share": lurk / members,
             "mean_trust": np.bincount(g, weights=ms.trust[rows], minlength=G) / members,
             "mean_satisfaction": np.bincount(g, weights=ms.satisfaction[rows], minlength=G) / members,
-            "workload": t.pgc_g + w.params.content.question_share * ugc_g / (1.0 + helpers),
+            "workload": pgc_g + w.params.content.question_share * ugc_g / (1.0 + helpers),
         }
 
 
