@@ -279,7 +279,9 @@ class Ties:
         st = st[idx]
         old_key = self.src.astype(np.int64) * n + self.indices
         pos = np.searchsorted(old_key, new_key)
-        exists = (pos < len(old_key)) & (old_key[np.minimum(pos, len(old_key) - 1)] == new_key)
+        exists = np.zeros(len(new_key), bool)
+        if len(old_key):
+            exists = old_key[np.minimum(pos, len(old_key) - 1)] == new_key
         new_key, st, pos = new_key[~exists], st[~exists], pos[~exists]
         if len(new_key) == 0:
             return 0
