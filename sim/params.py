@@ -61,6 +61,8 @@ class Spec:
     choices: tuple[str, ...] | None = None
 
     def allowed(self, kind: type) -> str:
+        if self.choices is not None and kind is tuple:
+            return "must be a list of distinct names from " + ", ".join(repr(c) for c in self.choices)
         if self.choices is not None:
             return "must be one of " + ", ".join(repr(c) for c in self.choices)
         noun = {int: "an integer", float: "a number", tuple: "a list of numbers", str: "a string"}[kind]
@@ -282,6 +284,89 @@ class AcquisitionParams:
                                    doc="engagement of a new member")
 
 
+@dataclass(frozen=True)
+class RolesParams:
+    """Who does what in a group and how roles change (see sim.policies.roles) [000-3, 001, 004]."""
+
+    role_rules: tuple[str, ...] = param((), "rule names", source="[000-3, 001, 004]",
+                                        choices=("admin_rotation", "distributors", "seniors", "partners", "kol"),
+                                        doc="promotion rules in force, combinable (empty: roles never change)")
+    admin_ratio: int = param(100, "members/admin", 1, 100_000, source="[000-3]",
+                             doc="one admin per this many members (at least one per group)")
+    admin_min_group: int = param(10, "members", 1, 100_000, source="guess",
+                                 doc="groups smaller than this get no admins")
+    admin_term_days: int = param(14, "days", 1, 3650, source="[001, 004]",
+                                 doc="rotation period R: admins step down and others take over every R days")
+    admin_trust_min: float = param(0.4, "0-1", 0.0, 1.0, source="[001]",
+                                   doc="trust a member needs to be made admin")
+    distributor_min_recruits: int = param(3, "joins", 1, 100_000, source="[000-2]",
+                                          doc="friends a member must have brought in to become a distributor")
+    distributor_trust_min: float = param(0.5, "0-1", 0.0, 1.0, source="[000-2]",
+                                         doc="trust a member needs to become a distributor")
+    distributor_min_tenure: int = param(14, "days", 0, 3650, source="[000-2]",
+                                        doc="days in the group before a member may become a distributor")
+    senior_min_purchases: int = param(2, "purchases", 1, 100_000, source="[000-3, 000-6]",
+                                      doc="purchases that make a member a senior (VIP) member")
+    partner_trust_min: float = param(0.6, "0-1", 0.0, 1.0, source="[000-3]",
+                                     doc="trust a member needs to become a partner")
+    partner_power_min: float = param(0.8, "0-1", 0.0, 1.0, source="[000-3]",
+                                     doc="purchasing power (business means) a partner needs")
+    kol_count: int = param(1, "persons", 0, 10_000, source="[004]",
+                           doc="experts (KOLs) the operator recruits into the first group")
+    kol_day: int = param(1, "day", 1, 3650, source="guess", doc="day the KOLs are recruited")
+    kol_follow_share: float = param(0.2, "share", 0.0, 1.0, source="[004]",
+                                    doc="share of a KOL's free friends (its following) who follow it in")
+    kol_fee: float = param(500.0, "currency/KOL", 0.0, 1e9, source="guess",
+                           doc="what the operator pays a KOL to join")
+
+
+@dataclass(frozen=True)
+class SplittingParams:
+    """How groups split; every split is a node of the fission tree (see sim.policies.splitting) [000-2, 000-3]."""
+
+    split_rules: tuple[str, ...] = param(("capacity",), "rule names", source="[000-2, 000-3]",
+                                         choices=("capacity", "distributor", "tie_community", "segment"),
+                                         doc="splitting rules in force, combinable")
+    distributor_follow_prob: float = param(0.5, "probability", 0.0, 1.0, source="[000-2]",
+                                           doc="chance a member strongly tied to a distributor follows it to its new group")
+    community_check_days: int = param(7, "days", 1, 3650, source="guess",
+                                      doc="how often each group's tie graph is checked for two communities")
+    community_min_size: int = param(30, "members", 4, 100_000, source="guess",
+                                    doc="groups smaller than this are not checked for communities")
+    community_modularity_min: float = param(0.3, "modularity", 0.0, 1.0, source="Newman 2006",
+                                            doc="modularity a two-way split must reach to count as two communities")
+    community_centre_ratio: float = param(2.0, "x", 1.0, 100.0, source="[000-2] centres",
+                                          doc="each side's centre must tie this much more strongly to its own side")
+    community_min_side: float = param(0.1, "share of group", 0.0, 0.5, source="guess",
+                                      doc="smallest side of an accepted split, as a share of the group")
+    segment_check_days: int = param(7, "days", 1, 3650, source="[000-3]",
+                                    doc="how often the operator moves seniors, distributors, partners to their own groups")
+    segment_min_members: int = param(5, "members", 1, 100_000, source="guess",
+                                     doc="members of one audience a mixed group must hold before they get their own group")
+
+
+@dataclass(frozen=True)
+class EventsParams:
+    """Offline events that turn weak ties strong (see sim.policies.events) [000-7]."""
+
+    event_policy: str = param("none", "-", source="[000-7]", choices=("none", "offline"),
+                              doc="offline events: none, or periodic events in every group")
+    event_period_days: int = param(30, "days", 1, 3650, source="[000-7]",
+                                   doc="days between two events of a group")
+    event_size: int = param(30, "attendees", 2, 10_000, source="guess",
+                            doc="most attendees per group and event")
+    event_attend_prob: float = param(0.5, "probability", 0.0, 1.0, source="guess",
+                                     doc="chance an invited member with engagement 1 attends (times engagement)")
+    event_tie_strength: float = param(0.7, "0-1", 0.0, 1.0, source="[000-7]",
+                                      doc="strength attendees' existing ties with each other rise to (at least)")
+    event_new_tie_strength: float = param(0.3, "0-1", 0.0, 1.0, source="[000-7]",
+                                          doc="strength of a tie between attendees who did not know each other")
+    event_trust_gain: float = param(0.2, "0-1", 0.0, 1.0, source="[000-7]",
+                                    doc="share of the gap to full trust an attendee closes")
+    event_cost_per_attendee: float = param(50.0, "currency/attendee", 0.0, 1e7, source="guess",
+                                           doc="operator's cost per attendee")
+
+
 SECTIONS: dict[str, type] = {
     "population": PopulationParams,
     "network": NetworkParams,
@@ -293,6 +378,9 @@ SECTIONS: dict[str, type] = {
     "growth": GrowthParams,
     "conversion": ConversionParams,
     "acquisition": AcquisitionParams,
+    "roles": RolesParams,
+    "splitting": SplittingParams,
+    "events": EventsParams,
 }
 
 
@@ -323,6 +411,15 @@ def _coerce(path: str, value: Any, f: dataclasses.Field, where: str | None) -> A
         if spec.choices is not None and value not in spec.choices:
             raise ParamError(path, value, spec.allowed(str) + _suggest(value, list(spec.choices)), where)
         return value
+    if kind is tuple and spec.choices is not None:  # a combinable set of named rules
+        names = [value] if isinstance(value, str) else value
+        if (not isinstance(names, (list, tuple)) or not all(isinstance(v, str) for v in names)
+                or len(set(names)) != len(names)):
+            raise ParamError(path, value, spec.allowed(tuple), where)
+        for v in names:
+            if v not in spec.choices:
+                raise ParamError(path, value, spec.allowed(tuple) + _suggest(v, list(spec.choices)), where)
+        return tuple(names)
     if kind is tuple:
         if not isinstance(value, (list, tuple)) or len(value) != len(f.default):
             raise ParamError(path, value, f"must be a list of {len(f.default)} numbers", where)
@@ -358,6 +455,9 @@ class Params:
     growth: GrowthParams = field(default_factory=GrowthParams)
     conversion: ConversionParams = field(default_factory=ConversionParams)
     acquisition: AcquisitionParams = field(default_factory=AcquisitionParams)
+    roles: RolesParams = field(default_factory=RolesParams)
+    splitting: SplittingParams = field(default_factory=SplittingParams)
+    events: EventsParams = field(default_factory=EventsParams)
 
     # ------------------------------------------------------------------ building
     @classmethod
