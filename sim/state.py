@@ -41,6 +41,8 @@ class Role(IntEnum):
     PARTNER = 5
     SPAMMER = 6
     LURKER = 7  # a muted member: reads seldom, never posts [001]
+    OWNER = 8  # runs its own (child) group, e.g. a distributor's group [000-2]
+    SENIOR = 9  # senior (VIP) member: a repeat buyer [000-3, 000-6]
 
 
 class EventKind(IntEnum):
@@ -51,6 +53,10 @@ class EventKind(IntEnum):
     UNMUTE = 4
     PURCHASE = 5
     GROUP_CREATED = 6
+    MOVE = 7  # moved to another group by a split; ``actor`` = the group left
+    PROMOTE = 8  # took a role; ``joined`` holds the new Role code
+    DEMOTE = 9  # stepped down (admin rotation); ``joined`` holds the role left
+    ATTEND = 10  # attended an offline event [000-7]
 
 
 class Cause(IntEnum):
@@ -64,6 +70,12 @@ class Cause(IntEnum):
     OVERFLOW = 7
     FIRST = 8
     REPEAT = 9
+    KOL = 10  # a KOL's follower, or the KOL itself [004]
+    DISTRIBUTOR = 11  # split: a distributor founds its own group [000-2]
+    TIE_COMMUNITY = 12  # split along two communities of the group's tie graph [000-2]
+    SEGMENT = 13  # split: the operator separates an audience into its own group [000-3]
+    ROTATION = 14  # admin rotation [001, 004]
+    OFFLINE_EVENT = 15  # [000-7]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -147,6 +159,7 @@ _MEMBERSHIP_COLUMNS: dict[str, np.dtype] = {
     "warnings": np.dtype(np.int16),
     "muted": np.dtype(bool),
     "alive": np.dtype(bool),
+    "recruits": np.dtype(np.int32),  # friends this member brought in (joins it caused) [000-2]
 }
 
 
@@ -292,6 +305,16 @@ class Ties:
         self.indptr[1:] += np.cumsum(np.bincount(rows, minlength=n))
         return len(new_key) // 2
 
+    def lookup(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """CSR entry index of each tie ``u -> v``, or -1 where there is none (binary search)."""
+        u, v = np.asarray(u, np.int64), np.asarray(v, np.int64)
+        key = self.src.astype(np.int64) * self.n + self.indices
+        want = u * self.n + v
+        if len(key) == 0:
+            return np.full(len(want), -1, np.int64)
+        pos = np.minimum(np.searchsorted(key, want), len(key) - 1)
+        return np.where(key[pos] == want, pos, -1)
+
     def to_networkx(self):
         """A networkx Graph with current strengths as the ``weight`` edge attribute."""
         import networkx as nx
@@ -314,18 +337,29 @@ class Groups:
         self.created = np.zeros(0, np.int32)
         self.cause = np.zeros(0, np.int8)
         self.alive = np.zeros(0, bool)
+        self.owner = np.zeros(0, np.int32)  # person running the group (-1: the operator)
+        self.audience = np.zeros(0, np.int8)  # Role the group is reserved for (-1: mixed) [000-3]
+        # the split that opened the group, measured after that day's splitting phase:
+        self.parent_size_before = np.zeros(0, np.int32)  # parent's members at the start of the day
+        self.parent_size_after = np.zeros(0, np.int32)
+        self.child_size = np.zeros(0, np.int32)
 
     @property
     def n(self) -> int:
         return len(self.capacity)
 
-    def create(self, center: np.ndarray, capacity: int, parent: int, day: int, cause: Cause) -> int:
+    def create(self, center: np.ndarray, capacity: int, parent: int, day: int, cause: Cause, *,
+               owner: int = -1, audience: int = -1) -> int:
         self.center = np.vstack([self.center, np.asarray(center, np.float32)[None]])
         self.capacity = np.append(self.capacity, np.int32(capacity))
         self.parent = np.append(self.parent, np.int32(parent))
         self.created = np.append(self.created, np.int32(day))
         self.cause = np.append(self.cause, np.int8(cause))
         self.alive = np.append(self.alive, True)
+        self.owner = np.append(self.owner, np.int32(owner))
+        self.audience = np.append(self.audience, np.int8(audience))
+        for name in ("parent_size_before", "parent_size_after", "child_size"):
+            setattr(self, name, np.append(getattr(self, name), np.int32(-1)))
         return self.n - 1
 
 
@@ -405,12 +439,31 @@ class World:
         self.pop.group[persons] = -1
         self.pop.cooldown_until[persons] = self.day + self.params.growth.cooldown_days
 
+    def move(self, rows: np.ndarray, group: int, cause: Cause) -> None:
+        """Move memberships ``rows`` to ``group`` (a split), keeping their state.
+
+        Engagement, trust, tenure, posts and roles travel with the person (they
+        follow people they know into a sibling group); alignment is recomputed
+        against the new group's values. Logged as one MOVE event per person with
+        ``actor`` = the group left. Not a leave + join: no cooldown, no churn.
+        """
+        rows = np.asarray(rows, np.int64)
+        if len(rows) == 0:
+            return
+        persons = self.ms.person[rows]
+        self.events.log(self.day, EventKind.MOVE, persons, group, actor=self.ms.group[rows], cause=cause)
+        self.ms.group[rows] = group
+        self.pop.group[persons] = group
+        self.ms.alignment[rows] = alignment(self.pop.values[persons], self.groups.center[group],
+                                            self.params.group.alignment_scale)
+
     def group_sizes(self) -> np.ndarray:
         rows = self.ms.live_rows()
         return np.bincount(self.ms.group[rows], minlength=self.groups.n)
 
-    def new_group(self, parent: int, cause: Cause) -> int:
-        g = self.groups.create(self.mission, self.params.group.capacity, parent, self.day, cause)
+    def new_group(self, parent: int, cause: Cause, *, owner: int = -1, audience: int = -1) -> int:
+        g = self.groups.create(self.mission, self.params.group.capacity, parent, self.day, cause,
+                               owner=owner, audience=audience)
         self.events.log(self.day, EventKind.GROUP_CREATED, np.array([-1]), g, actor=parent, cause=cause)
         return g
 
