@@ -367,6 +367,89 @@ class EventsParams:
                                            doc="operator's cost per attendee")
 
 
+@dataclass(frozen=True)
+class EliminationParams:
+    """Removing members: group rules and the elimination plan (see sim.policies.elimination) [001, 002]."""
+
+    elimination_policy: str = param("none", "-", source="[001, 002]",
+                                    choices=("none", "inactive", "replace_bottom", "spam_warnings"),
+                                    doc="who the operator removes (none keeps everyone)")
+    elimination_period: int = param(7, "days", 1, 3650, source="[001] 定期",
+                                    doc="days between two checks of the periodic rules (inactive, replace_bottom)")
+    inactive_days: int = param(14, "days", 1, 3650, source="[001]",
+                               doc="K: members who have not posted for K days are removed (inactive)")
+    replace_share: float = param(0.05, "share of members", 0.0, 1.0, source="[001]",
+                                 doc="x: share of a full group's members replaced per check (replace_bottom)")
+    replace_fill: float = param(0.95, "share of capacity", 0.0, 1.0, source="guess",
+                                doc="fill from which newcomers wait and replace_bottom acts")
+    max_warnings: int = param(3, "warnings", 1, 1000, source="[001] 群规",
+                              doc="w: warnings for posting ads after which a member is kicked (spam_warnings)")
+    ad_detection: float = param(0.5, "1/day", 0.0, 1.0, source="guess",
+                                doc="chance that a day's ads earn their poster a warning")
+    removal_cooldown_days: int = param(90, "days", 0, 3650, source="[001]",
+                                       doc="days before a removed person may be invited back")
+    tyranny: float = param(1.0, "trust/share removed", 0.0, 100.0, source="[002] 社群暴政",
+                           doc="trust members lose per unit share of their group removed unfairly (readers removed)")
+
+
+@dataclass(frozen=True)
+class AdmissionParams:
+    """Entry screening and paid entry (see sim.policies.entry) [001, 004]."""
+
+    screening: str = param("none", "-", source="[001] 入群", choices=("none", "question", "task"),
+                           doc="entry screen for invitees: none, a values question, or an effort task")
+    screen_threshold: float = param(0.5, "alignment", 0.0, 1.0, source="[001]",
+                                    doc="alignment an answer to the entry question must show")
+    screen_noise: float = param(0.2, "alignment (s.d.)", 0.0, 10.0, source="guess",
+                                doc="error with which an answer reveals alignment")
+    task_effort: float = param(1.0, "sociability x alignment", 0.01, 100.0, source="[001] 愿意付出",
+                               doc="effort of the entry task: completion = 1 - exp(-sociability * alignment / effort)")
+    entry_fee: float = param(0.0, "currency", 0.0, 1e7, source="[004]",
+                             doc="fee an invitee pays to join (0: free; [004] example 200)")
+    fee_wtp: float = param(1000.0, "currency", 0.01, 1e9, source="guess",
+                           doc="willingness-to-pay scale: pay with prob exp(-fee / (fee_wtp * power * alignment))")
+    sunk_cost: float = param(0.5, "share", 0.0, 1.0, source="[001] 学习型社群",
+                             doc="reduction of a paying member's dissatisfied-leaving hazard (they think of the fee)")
+
+
+@dataclass(frozen=True)
+class IncentivesParams:
+    """Paying contributors (see sim.policies.incentives) [004]."""
+
+    incentive_policy: str = param("none", "-", source="[004]", choices=("none", "weekly_fund"),
+                                  doc="none, or a weekly fund paid to the top contributors from entry fees")
+    fund_share: float = param(1.0, "share of fees", 0.0, 1.0, source="[004] 取之于民,用之于民",
+                              doc="share of entry fees paid into the group's fund")
+    fund_weeks: int = param(52, "weeks", 1, 5200, source="[004]",
+                            doc="weeks over which the fund is spread")
+    fund_winners: int = param(3, "members/group/week", 1, 1000, source="[004] 前几名",
+                              doc="top contributors of the week who share the weekly payout")
+    prize_half: float = param(100.0, "currency", 0.01, 1e7, source="guess",
+                              doc="prize giving 63% of the full effect (winner's satisfaction +1; motivation)")
+    fund_response: float = param(0.5, "x", 0.0, 10.0, source="[004] guess",
+                                 doc="extra posting by members of a group with a large weekly prize")
+
+
+@dataclass(frozen=True)
+class PracticeParams:
+    """The operator's content practice and the six suicide behaviours (see sim.policies.content) [003]."""
+
+    suicide_behaviours: tuple[str, ...] = param(
+        ("lax_ads",), "behaviour names", source="[003] 自杀行为",
+        choices=("unclear_profile", "no_service", "no_exchange", "broadcast_only", "lax_ads", "undefined_activity"),
+        doc="suicide behaviours the operator commits (default: lax on ads, as the core model has no ad rules)")
+    ugc_support: float = param(1.0, "x", 0.0, 10.0, source="[003] PGC vs UGC",
+                               doc="operator support for member content (topics, replies): multiplier on member posting")
+    service_gap: float = param(0.5, "share", 0.0, 1.0, source="[003] 服务内容欠缺",
+                               doc="share of identity value lost without positioning and onboarding (no_service)")
+    broadcast_ugc: float = param(0.2, "x", 0.0, 1.0, source="[003] 单向灌输",
+                                 doc="member posting under one-way broadcasting, relative to normal (broadcast_only)")
+    ad_deterrence: float = param(0.3, "x", 0.0, 1.0, source="[003] 价值观无传递, [002]",
+                                 doc="advertisers' posting when the operator transmits values and rules (lax_ads off)")
+    chatter_on_topic: float = param(0.5, "x", 0.0, 1.0, source="[003] 活跃界定不明",
+                                    doc="on-topic share of member posts relative to normal when activity is undefined")
+
+
 SECTIONS: dict[str, type] = {
     "population": PopulationParams,
     "network": NetworkParams,
@@ -381,6 +464,10 @@ SECTIONS: dict[str, type] = {
     "roles": RolesParams,
     "splitting": SplittingParams,
     "events": EventsParams,
+    "elimination": EliminationParams,
+    "admission": AdmissionParams,
+    "incentives": IncentivesParams,
+    "practice": PracticeParams,
 }
 
 
@@ -458,6 +545,10 @@ class Params:
     roles: RolesParams = field(default_factory=RolesParams)
     splitting: SplittingParams = field(default_factory=SplittingParams)
     events: EventsParams = field(default_factory=EventsParams)
+    elimination: EliminationParams = field(default_factory=EliminationParams)
+    admission: AdmissionParams = field(default_factory=AdmissionParams)
+    incentives: IncentivesParams = field(default_factory=IncentivesParams)
+    practice: PracticeParams = field(default_factory=PracticeParams)
 
     # ------------------------------------------------------------------ building
     @classmethod
