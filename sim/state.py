@@ -57,6 +57,9 @@ class EventKind(IntEnum):
     PROMOTE = 8  # took a role; ``joined`` holds the new Role code
     DEMOTE = 9  # stepped down (admin rotation); ``joined`` holds the role left
     ATTEND = 10  # attended an offline event [000-7]
+    WARN = 11  # warned for posting ads [001]
+    ELIMINATE = 12  # removed by the operator's elimination policy; ``cause`` says which rule [001]
+    REWARD = 13  # won a share of the weekly fund [004]
 
 
 class Cause(IntEnum):
@@ -76,6 +79,9 @@ class Cause(IntEnum):
     SEGMENT = 13  # split: the operator separates an audience into its own group [000-3]
     ROTATION = 14  # admin rotation [001, 004]
     OFFLINE_EVENT = 15  # [000-7]
+    INACTIVE = 16  # eliminated: silent for K days [001]
+    REPLACED = 17  # eliminated: among the least active of a full group [001]
+    KICKED = 18  # eliminated: too many warnings for ads [001, 002]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -160,6 +166,8 @@ _MEMBERSHIP_COLUMNS: dict[str, np.dtype] = {
     "muted": np.dtype(bool),
     "alive": np.dtype(bool),
     "recruits": np.dtype(np.int32),  # friends this member brought in (joins it caused) [000-2]
+    "week_score": np.dtype(np.float32),  # contributions counted for this week's fund [004]
+    "paid": np.dtype(np.float32),  # entry fee paid [004]
 }
 
 
@@ -343,6 +351,9 @@ class Groups:
         self.parent_size_before = np.zeros(0, np.int32)  # parent's members at the start of the day
         self.parent_size_after = np.zeros(0, np.int32)
         self.child_size = np.zeros(0, np.int32)
+        self.fund = np.zeros(0)  # weekly-fund balance (currency) [004]
+        self.fund_weeks_paid = np.zeros(0, np.int32)
+        self.prize = np.zeros(0)  # prize per winner at the last payout (currency)
 
     @property
     def n(self) -> int:
@@ -360,6 +371,8 @@ class Groups:
         self.audience = np.append(self.audience, np.int8(audience))
         for name in ("parent_size_before", "parent_size_after", "child_size"):
             setattr(self, name, np.append(getattr(self, name), np.int32(-1)))
+        for name in ("fund", "fund_weeks_paid", "prize"):
+            setattr(self, name, np.append(getattr(self, name), 0))
         return self.n - 1
 
 
@@ -430,10 +443,10 @@ class World:
         self.events.log(self.day, EventKind.JOIN, persons, groups, actor=actor, cause=cause)
         return rows
 
-    def leave(self, rows: np.ndarray, cause: np.ndarray | Cause) -> None:
-        """End the memberships ``rows``; persons may not re-enter for ``cooldown_days``."""
+    def leave(self, rows: np.ndarray, cause: np.ndarray | Cause, kind: EventKind = EventKind.LEAVE) -> None:
+        """End the memberships ``rows`` (logged as ``kind``); persons may not re-enter for ``cooldown_days``."""
         persons = self.ms.person[rows]
-        self.events.log(self.day, EventKind.LEAVE, persons, self.ms.group[rows], cause=cause)
+        self.events.log(self.day, kind, persons, self.ms.group[rows], cause=cause)
         self.ms.alive[rows] = False
         self.pop.row[persons] = -1
         self.pop.group[persons] = -1
