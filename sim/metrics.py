@@ -94,6 +94,9 @@ def day_metrics(w: World, t: Today, gm: dict[str, np.ndarray]) -> dict[str, Any]
         "mean_engagement": float(ms.engagement[rows].mean()) if members else nan,
         "strong_tie_share": (t.strong_same_group_ties / t.same_group_ties) if t.same_group_ties else nan,
         "max_group_size": int(gm["members"].max()) if len(gm["members"]) else 0,
+        "eliminated": c.get("eliminated", 0),
+        "entry_fees": c.get("entry_fees", 0.0),
+        "fund_paid": c.get("fund_paid", 0.0),
     }
 
 

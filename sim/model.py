@@ -19,12 +19,13 @@ from sim.agents import Group, Operator, Person
 from sim.metrics import day_metrics, group_day_metrics
 from sim.network import build_ties, load_edgelist
 from sim.params import Params
-from sim.phases import ORDER, Today, attention, churn, content, conversion, growth, update
+from sim.phases import ORDER, Today, attention, churn, content, conversion, elimination, growth, incentives, update
 from sim.policies import seeding
 from sim.state import Cause, Groups, Population, World
 
 _PHASES = {"content": content.run, "attention": attention.run, "update": update.run,
-           "churn": churn.run, "growth": growth.run, "conversion": conversion.run}
+           "churn": churn.run, "growth": growth.run, "conversion": conversion.run,
+           "elimination": elimination.run, "incentives": incentives.run}
 assert tuple(_PHASES) == ORDER
 
 GROUP_COLUMNS = ("members", "active", "ugc", "pgc", "ads", "on_topic", "lurker_share",
@@ -33,7 +34,8 @@ METRIC_COLUMNS = ("members", "groups", "daily_active", "ugc_posts", "pgc_posts",
                   "effective_activity", "ugc_pgc_ratio", "lurker_share", "muted_share",
                   "top1_share", "top10_share", "invites", "joins", "leaves", "mutes", "purchases",
                   "revenue", "operator_workload", "spam_share", "mean_alignment", "mean_trust",
-                  "mean_satisfaction", "mean_engagement", "strong_tie_share", "max_group_size")
+                  "mean_satisfaction", "mean_engagement", "strong_tie_share", "max_group_size",
+                  "eliminated", "entry_fees", "fund_paid")
 
 
 class CommunityModel(mesa.Model):

@@ -40,4 +40,5 @@ class Today:
     strong_same_group_ties: int = 0
 
 
-ORDER = ("content", "attention", "update", "churn", "growth", "conversion")
+ORDER = ("content", "attention", "update", "churn", "growth", "conversion",
+         "elimination", "incentives")

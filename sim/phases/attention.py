@@ -14,6 +14,10 @@ For an active member ``m`` of group ``g`` with attention budget ``A`` (MODEL.md 
 
 ``r`` is ``content_renewal``: the part of the content that stays new however
 long one has been a member. Inactive members receive nothing (``V = 0``).
+
+Two suicide behaviours of seed 003 act here: without positioning and service
+(``no_service``) identity is multiplied by ``1 - service_gap``; without
+member-to-member exchange (``no_exchange``) social is 0.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.phases import Today
+from sim.policies.content import commits
 from sim.state import World
 
 
@@ -41,7 +46,11 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG001 (
 
     t.social_sum = active_friend_strength(w, t)
     social = 1 - np.exp(-t.social_sum / vp.social_half)
+    if commits(w.params, "no_exchange"):
+        social = np.zeros_like(social)
     identity = ms.alignment[rows]
+    if commits(w.params, "no_service"):
+        identity = identity * (1.0 - w.params.practice.service_gap)
     noise = (read - on_read - ads_read) / A + np.minimum(1.0, np.maximum(0.0, total - A) / A)
     t.spam_share = np.divide(t.ads_g[g], total, out=np.zeros(len(rows)), where=total > 0)
     value = (vp.w_relevance * relevance + vp.w_social * social + vp.w_identity * identity

@@ -6,6 +6,8 @@ Daily hazards of a member with satisfaction ``S``::
     unmute : unmute_prob      if muted and S > 0
     leave  : base_leave
              + leave_prob     if S < leave_threshold            (dissatisfied)
+               (times 1 - sunk_cost if the member paid an entry fee: "they think
+               of the money paid" [001 学习型社群])
              + spam_leave_prob if active and ads share > tolerance   (spam) [002, 003]
 
 Spammers stay for their ads and only leave by the background hazard. Leavers
@@ -28,7 +30,8 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     spam = pop.spammer[p]
     fed_up = t.active & (t.spam_share > pop.spam_tolerance[p]) & ~spam
     unhappy = (S < cp.leave_threshold) & ~spam
-    hazard = cp.base_leave + cp.leave_prob * unhappy + cp.spam_leave_prob * fed_up
+    sunk = np.where(ms.paid[rows] > 0, 1.0 - w.params.admission.sunk_cost, 1.0)  # [001] 学习型社群
+    hazard = cp.base_leave + cp.leave_prob * sunk * unhappy + cp.spam_leave_prob * fed_up
     u_leave, u_mute = rng.random(len(rows)), rng.random(len(rows))
     leave = u_leave < hazard
     cause = np.where(u_leave < cp.base_leave, Cause.BACKGROUND,

@@ -9,6 +9,13 @@
   sociability) [000-5, 004]; each post is on-topic with probability equal to
   the member's values alignment (aligned people talk about the group's topic).
 * Active spammers post Poisson(spam_rate) ads [002, 003].
+
+The operator's practice scales these rules (:mod:`sim.policies.content`,
+:mod:`sim.policies.incentives`): member posting is multiplied by
+``ugc_support``, by ``broadcast_ugc`` under one-way broadcasting and by the
+weekly fund's motivation; its on-topic probability by ``chatter_on_topic`` when
+effective activity is undefined; ads by ``ad_deterrence`` unless the operator is
+lax on ads [003, 004].
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.phases import Today
+from sim.policies import content as policy
+from sim.policies.incentives import motivation
 from sim.state import World
 
 
@@ -31,16 +40,16 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     look = np.where(muted, e * w.params.churn.muted_activity, e)
     t.active = rng.random(n) < look
     poster = t.active & ~muted & ~spam
-    t.ugc = np.where(poster, rng.poisson(cp.ugc_rate * e * pop.sociability[p]), 0)
-    t.ugc_on = rng.binomial(t.ugc, ms.alignment[rows])
-    t.ads = np.where(t.active & spam, rng.poisson(cp.spam_rate, n), 0)
+    pr = w.params.practice
+    support = pr.ugc_support * (pr.broadcast_ugc if policy.commits(w.params, "broadcast_only") else 1.0)
+    on_topic = pr.chatter_on_topic if policy.commits(w.params, "undefined_activity") else 1.0
+    ad_rate = cp.spam_rate * (1.0 if policy.commits(w.params, "lax_ads") else pr.ad_deterrence)
+    t.ugc = np.where(poster, rng.poisson(cp.ugc_rate * e * pop.sociability[p] * support * motivation(w, g)), 0)
+    t.ugc_on = rng.binomial(t.ugc, ms.alignment[rows] * on_topic)
+    t.ads = np.where(t.active & spam, rng.poisson(ad_rate, n), 0)
 
     live_g = (np.bincount(g, minlength=G) > 0)
-    if cp.schedule == "fixed":
-        base = np.floor(cp.pgc_per_day)
-        pgc = base + (rng.random(G) < cp.pgc_per_day - base)
-    else:
-        pgc = rng.poisson(cp.pgc_per_day, G)
+    pgc = policy.POLICIES[cp.schedule](cp.pgc_per_day, G, rng)
     t.pgc_g = np.where(live_g, pgc, 0).astype(np.int64)
     pgc_on = rng.binomial(t.pgc_g, cp.verticality)
     t.ads_g = np.bincount(g, weights=t.ads, minlength=G)

@@ -18,6 +18,12 @@
   ``trust_acquaintance`` by their tie strength to the inviter [000-7].
 * A group at capacity overflows: joiners beyond its free seats go to an
   overflow group the operator opens (child of the full group).
+* When the operator pulls people in at random (suicide behaviour
+  ``unclear_profile`` [003]) alignment does not gate joining (exponent 0).
+* Entry (:mod:`sim.policies.entry`): an invitee who accepts must pass the
+  group's ``screening`` (values question or effort task) [001] and, when
+  ``entry_fee`` > 0, pay it [004]; fees go to the group's weekly fund
+  (share ``fund_share``) and the payer's membership records ``paid``.
 
 Every invitation is logged with ``friends_inside`` (the invitee's ties inside
 the group at that moment) and whether the invitee joined.
@@ -28,6 +34,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.phases import Today
+from sim.policies import entry as admission
+from sim.policies.content import commits
 from sim.state import Cause, EventKind, Role, World, alignment
 
 ADMITTING_ROLES = np.array([Role.CORE, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER])
@@ -58,8 +66,12 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
 
     k_in, s_in = friends_inside(w, invitee, group)
     align = alignment(pop.values[invitee], w.groups.center[group], w.params.group.alignment_scale)
-    p_join = gp.join_max * align ** gp.alignment_exponent * (1 - np.exp(-s_in / gp.join_half_strength))
+    exponent = 0.0 if commits(w.params, "unclear_profile") else gp.alignment_exponent
+    p_join = gp.join_max * align ** exponent * (1 - np.exp(-s_in / gp.join_half_strength))
     joins = rng.random(len(invitee)) < p_join
+    ap = w.params.admission
+    joins[joins] = admission.POLICIES[ap.screening](w, invitee[joins], group[joins], rng)
+    joins[joins] = admission.pays_fee(w, invitee[joins], group[joins], rng)
     w.events.log(w.day, EventKind.INVITE, invitee, group, actor=inviter, cause=Cause.INVITATION,
                  friends_inside=np.minimum(k_in, np.iinfo(np.int16).max), joined=joins)
 
@@ -67,6 +79,11 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     trust = sp.trust_stranger + (sp.trust_acquaintance - sp.trust_stranger) * tie_to_inviter[joins]
     seat_and_join(w, invitee[joins], group[joins], trust=trust, cause=Cause.INVITATION, actor=inviter[joins])
     t.counts.update(invites=len(invitee), joins=int(joins.sum()))
+    if ap.entry_fee > 0:
+        payers = invitee[joins]
+        w.ms.paid[pop.row[payers]] = ap.entry_fee
+        w.groups.fund += w.params.incentives.fund_share * ap.entry_fee * np.bincount(pop.group[payers], minlength=w.groups.n)
+        t.counts["entry_fees"] = ap.entry_fee * len(payers)
 
 
 def friends_inside(w: World, persons: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
