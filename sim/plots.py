@@ -31,6 +31,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatter, MaxNLocator
 
 from sim.compare import mean_ci
 
@@ -41,8 +42,8 @@ __all__ = ["RunTables", "load_run", "arm_colors", "save_figure", "plot_run", "tr
 #: Okabe & Ito (2008) colour-blind-safe palette; arm i of a scenario always gets colour i.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 #: Colours of the causes that open a group in the fission tree (kept apart from arm colours).
-CAUSE_COLORS = {"none": "#333333", "overflow": "#999999", "split": "#7B3294", "distributor": "#008837",
-                "segment": "#C2A5CF", "role": "#A6DBA0"}
+CAUSE_COLORS = {"none": "#333333", "overflow": "#999999", "tie_community": "#7B3294", "distributor": "#008837",
+                "segment": "#E7298A", "kol": "#A6761D"}
 CAPTIONS_FILE = "captions.json"
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.titleweight": "bold", "axes.spines.top": False,
          "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3, "legend.frameon": False,
@@ -82,9 +83,7 @@ def scenario_arms(run_dir: Path) -> list[str]:
     path = Path(run_dir) / "scenario.resolved.toml"
     if not path.exists():
         return []
-    arms = tomllib.loads(path.read_text(encoding="utf-8")).get("arms", {})
-    return [a["name"] if isinstance(a, dict) and "name" in a else str(a) for a in arms] \
-        if isinstance(arms, list) else list(arms)
+    return list(tomllib.loads(path.read_text(encoding="utf-8")).get("arms", {}))
 
 
 def load_run(run_dir: Path) -> RunTables:
@@ -170,13 +169,16 @@ def trajectories(metrics: pd.DataFrame, arms: list[str] | None = None) -> Figure
                 sub[col] = sub.sort_values("day").groupby("replicate")[col].cumsum()
             b = _band(sub, col)
             ax.plot(b["day"], b["mean"], color=colors[arm], lw=1.6, label=f"{arm} (n={n_rep.get(arm, 0)})")
-            ax.fill_between(b["day"], b["lo"], b["hi"], color=colors[arm], alpha=0.2, lw=0)
+            # every metric drawn here is non-negative: a t-interval below 0 is clipped at 0
+            ax.fill_between(b["day"], b["lo"].clip(lower=0), b["hi"], color=colors[arm], alpha=0.2, lw=0)
         ax.set_title(title)
+        if col == "groups":
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(unit)
         if col == "lurker_share":
             ax.set_ylim(0, 1)
     for ax in axes[-1]:
-        ax.set_xlabel("day")
+        ax.set_xlabel("day of the run")
     axes.flat[0].legend(title="arm (replicates)", loc="best")
     fig.suptitle("Trajectories per arm: mean over replicates, band = 95 % interval of the mean",
                  fontweight="bold")
@@ -205,6 +207,9 @@ def group_sizes(group_metrics: pd.DataFrame, arms: list[str]) -> Figure:
         _empty(ax, "no group had members at the horizon")
     else:
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
+        ax.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 1)))
+        ax.tick_params(axis="x", which="minor", labelsize=7)
         ax.set_ylim(0, 1.05)
         ax.legend(loc="best")
     ax.set_xlabel("group size at the horizon (members, log scale)")
@@ -249,6 +254,7 @@ def fission_tree(groups: pd.DataFrame, group_metrics: pd.DataFrame, arms: list[s
         if len(gm):
             last = gm[gm["day"] == gm["day"].max()]
             size = dict(zip(last["group"].astype(int), last["members"].astype(float)))
+        horizon = float(gm["day"].max()) if len(gm) else float(g["created"].max())
         y = _tree_order(g)
         created = dict(zip(g["group"].astype(int), g["created"].astype(float)))
         for child, parent in zip(g["group"].astype(int), g["parent"].astype(int)):
@@ -263,14 +269,19 @@ def fission_tree(groups: pd.DataFrame, group_metrics: pd.DataFrame, arms: list[s
         ys = [y[int(k)] for k in g["group"]]
         ax.scatter(g["created"], ys, s=area, c=["none" if m == 0 else c for m, c in zip(members, colors)],
                    edgecolors=colors, linewidths=1.2, zorder=2)
-        for k, yy, m in zip(g["group"].astype(int), ys, members):
-            ax.annotate(f"#{k}: {m:.0f}", (created[k], yy), xytext=(6, -3), textcoords="offset points",
-                        fontsize=7, color="#444444")
+        if len(g) <= 40:
+            for k, yy, m, a in zip(g["group"].astype(int), ys, members, area):
+                ax.annotate(f"#{k}: {m:.0f}", (created[k], yy), xytext=(np.sqrt(a) / 2 + 3, -3),
+                            textcoords="offset points", fontsize=7, color="#444444")
+        ax.set_xlim(-0.04 * max(horizon, 1), 1.04 * max(horizon, 1))
+        ax.set_ylim(-0.7, max(ys) + 0.7)
         ax.invert_yaxis()
         ax.set_yticks([])
         ax.set_xlabel("day the group was opened")
         ax.set_ylabel("groups (depth-first; parents above children)")
-    handles = [axes[0].scatter([], [], s=40, c=CAUSE_COLORS.get(c, "#E7298A"), label=c) for c in sorted(causes_seen)]
+    handles = [axes[0].scatter([], [], s=40, c=CAUSE_COLORS.get(c, "#E7298A"),
+                               label="first group" if c == "none" else c.replace("_", " "))
+               for c in sorted(causes_seen)]
     if handles:
         fig.legend(handles=handles, title="opened by", loc="outside right center")
     fig.suptitle("Fission tree: which group each group split from (label: #group: members at the horizon)",
@@ -303,7 +314,7 @@ def lorenz(members: pd.DataFrame, metrics: pd.DataFrame, arms: list[str]) -> Fig
     for arm in arms:
         last = metrics[metrics["arm"].astype(str) == arm]
         last = last[last["day"] == last["day"].max()]
-        top1, top10 = float(np.nanmean(last["top1_share"])), float(np.nanmean(last["top10_share"]))
+        top1, top10 = float(last["top1_share"].mean()), float(last["top10_share"].mean())
         sub = members[members["arm"].astype(str) == arm] if len(members) else members
         if len(sub):
             curves = np.array([_lorenz_curve(s["posts"].to_numpy(), grid) for _, s in sub.groupby("replicate")])
@@ -353,7 +364,7 @@ def cohort_retention(events: pd.DataFrame, metrics: pd.DataFrame, arms: list[str
     horizon = int(metrics["day"].max())
     n_weeks = horizon // week + 1
     fig = _figure(4.6 * max(1, len(arms)) + 0.8, 4.2)
-    axes = np.atleast_1d(fig.subplots(1, max(1, len(arms)), squeeze=False, sharey=True)[0])
+    axes = np.atleast_1d(fig.subplots(1, max(1, len(arms)), squeeze=False)[0])
     spells = _spells(events) if len(events) else pd.DataFrame()
     image = None
     for ax, arm in zip(axes, arms):
@@ -374,9 +385,14 @@ def cohort_retention(events: pd.DataFrame, metrics: pd.DataFrame, arms: list[str
                 grid[:, k] = np.where(den > 0, num / den, np.nan)
         image = ax.imshow(grid, origin="upper", aspect="auto", cmap="viridis", vmin=0, vmax=1,
                           extent=(-0.5, n_weeks - 0.5, n_weeks - 0.5, -0.5))
+        sizes = np.bincount(cohort, minlength=n_weeks)
+        step = max(1, n_weeks // 14)
+        ax.set_yticks(range(0, n_weeks, step), [f"{w} (n={sizes[w]})" for w in range(0, n_weeks, step)],
+                      fontsize=7)
+        ax.tick_params(axis="y", labelleft=True)
         ax.set_xlabel("weeks since joining")
         ax.grid(False)
-    axes[0].set_ylabel("join cohort (week of the run)")
+    axes[0].set_ylabel("join cohort: week of the run (joiners, all replicates)")
     if image is not None:
         fig.colorbar(image, ax=list(axes), label="share of the cohort still a member", shrink=0.9)
     fig.suptitle("Cohort retention: who is still in the group k weeks after joining (all replicates)",
@@ -408,7 +424,8 @@ def network_snapshot(events: pd.DataFrame, arms: list[str], ties: pd.DataFrame |
             continue
         sp = _spells(ev)
         final = sp.sort_values("seq").groupby("person").last()
-        group_of = ev[ev["kind"].astype(str) == "join"].sort_values("day").groupby("person")["group"].last()
+        entered = ev[ev["kind"].astype(str).isin(["join", "move"])]
+        group_of = entered.groupby("person")["group"].last()  # the log is in time order
         current = final["end"].isna()
         persons = final.index.to_numpy()
         rng = np.random.default_rng(0)
@@ -434,8 +451,8 @@ def network_snapshot(events: pd.DataFrame, arms: list[str], ties: pd.DataFrame |
         colors = np.where(is_member[:, None], group_cmap(gid % group_cmap.N), [[0.8, 0.8, 0.8, 1.0]])
         nx.draw_networkx_edges(graph, pos, ax=ax, width=0.4, alpha=0.4, edge_color="#666666")
         ax.scatter(xy[:, 0], xy[:, 1], s=10, c=colors, edgecolors="none", zorder=2)
-        shown = "" if len(final) <= max_nodes else f", sample of {max_nodes} of {len(final)}"
-        ax.set_title(f"{arm}: {len(nodes)} persons{shown}; edges = {kind}")
+        shown = f"{len(nodes)} persons" if len(final) <= max_nodes else f"sample of {max_nodes} of {len(final)} persons"
+        ax.set_title(f"{arm}\n{shown}; edges = {kind}")
         for g in sorted(set(gid[is_member]))[:6]:
             ax.scatter([], [], s=25, color=group_cmap(g % group_cmap.N), label=f"group #{g}")
         ax.scatter([], [], s=25, color="#cccccc", label="left")

@@ -65,12 +65,9 @@ def _read_scenario(run_dir: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def _arm_entry(scenario: dict[str, Any], arm: str) -> dict[str, Any]:
-    arms = scenario.get("arms", {})
-    if isinstance(arms, list):
-        return next((a for a in arms if isinstance(a, dict) and a.get("name") == arm), {})
-    entry = arms.get(arm, {})
-    return entry if isinstance(entry, dict) else {}
+def _settings(doc: dict[str, Any]) -> dict[str, Any]:
+    """The ``[scenario]`` table of a resolved scenario (settings at the top level are accepted too)."""
+    return doc.get("scenario", doc) if isinstance(doc.get("scenario", doc), dict) else {}
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -83,21 +80,31 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def arm_params(scenario: dict[str, Any], arm: str) -> dict[str, Any]:
-    """``{"section.leaf": value}`` of ``arm``: the resolved values if present, else defaults + overrides."""
-    entry = _arm_entry(scenario, arm)
-    resolved = entry.get("params") or entry.get("parameters")
+def _dotted(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Overrides as written (bare leaves, dotted paths or section tables) -> ``{"section.leaf": value}``."""
+    flat = _flatten(overrides)
+    known = {p.split(".")[1]: p for p, _, _ in Params.specs()}
+    return {known.get(k, k): v for k, v in flat.items()}
+
+
+def arm_overrides(doc: dict[str, Any], arm: str) -> dict[str, Any]:
+    """The arm's own overrides of the base parameters, as dotted paths."""
+    entry = doc.get("arms", {}).get(arm, {})
+    return _dotted({k: v for k, v in entry.items() if k != "description"}) if isinstance(entry, dict) else {}
+
+
+def arm_params(doc: dict[str, Any], arm: str) -> dict[str, Any]:
+    """``{"section.leaf": value}`` of ``arm``: the ``[resolved.<arm>]`` values over the defaults.
+
+    Without a resolved table (an older or hand-written folder), defaults + base + the arm's overrides.
+    """
+    values = {p: v for p, v, _ in Params.specs()}
+    resolved = doc.get("resolved", {}).get(arm)
     if isinstance(resolved, dict):
-        return Params().with_overrides(resolved).flat()
-    return Params().with_overrides({**scenario.get("base", {}), **arm_overrides(scenario, arm)}).flat()
-
-
-def arm_overrides(scenario: dict[str, Any], arm: str) -> dict[str, Any]:
-    """The arm's own overrides as written in the scenario (flattened to dotted keys)."""
-    entry = _arm_entry(scenario, arm)
-    over = entry.get("overrides", {k: v for k, v in entry.items()
-                                   if k not in ("name", "params", "parameters", "description")})
-    return _flatten(over) if isinstance(over, dict) else {}
+        values.update(_flatten(resolved))
+    else:
+        values.update(_dotted(doc.get("base", {})) | arm_overrides(doc, arm))
+    return values
 
 
 def _images(run_dir: Path) -> list[tuple[str, str, str]]:
@@ -141,7 +148,8 @@ def render_report(run_dir: Path) -> str:
                                 "(written by `community-sim run`)")
     summary = pd.read_csv(summary_path)
     summary["arm"] = summary["arm"].astype(str)
-    scenario = _read_scenario(run_dir)
+    doc = _read_scenario(run_dir)
+    scenario = _settings(doc)
     manifest_path = run_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
     present = list(dict.fromkeys(summary["arm"]))
@@ -160,8 +168,8 @@ def render_report(run_dir: Path) -> str:
     for key, label in (("days", "days"), ("seed", "seed")):
         if key in scenario:
             meta.append(f"{label} {_e(scenario[key])}" if key == "seed" else f"{_e(scenario[key])} {label}")
-    for key in ("version", "git_revision", "git", "started", "finished"):
-        if key in manifest:
+    for key in ("package_version", "git_revision", "started", "ended", "status"):
+        if manifest.get(key):
             meta.append(f"{key.replace('_', ' ')} {_e(manifest[key])}")
 
     out = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{_e(name)}: community-sim report"
@@ -198,13 +206,16 @@ def render_report(run_dir: Path) -> str:
     out.append("</table><p class='meta'>Mean over replicates [95 % interval].</p>")
 
     # arms --------------------------------------------------------------------------
-    params = {a: arm_params(scenario, a) for a in arms}
-    out.append("<h2>Arms and how they differ</h2><table><tr><th>arm</th><th>overrides of the base parameters"
-               "</th></tr>")
+    params = {a: arm_params(doc, a) for a in arms}
+    base = ", ".join(f"{_e(k)} = {_e(_fmt_value(val))}" for k, val in _dotted(doc.get("base", {})).items())
+    out.append("<h2>Arms and how they differ</h2>")
+    if base:
+        out.append(f"<p>Every arm starts from the defaults with {base}.</p>")
+    out.append("<table><tr><th>arm</th><th>overrides of the base parameters</th></tr>")
     for a in arms:
-        over = arm_overrides(scenario, a)
+        over = arm_overrides(doc, a)
         text = ", ".join(f"{_e(k)} = {_e(_fmt_value(val))}" for k, val in over.items()) or "none (base parameters)"
-        desc = _arm_entry(scenario, a).get("description", "")
+        desc = doc.get("arms", {}).get(a, {}).get("description", "")
         out.append(f"<tr><td><span class='swatch' style='background:{colors[a]}'></span>{_e(a)}</td>"
                    f"<td>{text}{'<br><i>' + _e(desc) + '</i>' if desc else ''}</td></tr>")
     out.append("</table>")

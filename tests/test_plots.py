@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
 
-from sim import CommunityModel, __version__
+from sim import CommunityModel, Params, __version__
 from sim import plots
 from sim.metrics import summarize
 
@@ -49,13 +49,19 @@ def make_run_folder(root: Path, arms: dict[str, dict], replicates: int = 2, days
     for name, parts in tables.items():
         pd.concat(parts, ignore_index=True).to_parquet(root / f"{name}.parquet")
     pd.DataFrame(summary).to_csv(root / "summary.csv", index=False)
-    lines = [f'name = "fixture"', f'description = "{question}"', f"replicates = {replicates}",
-             f"days = {days}", f"seed = {seed}", 'outcomes = ["revenue_total", "members_final", "lurker_share_final"]']
+    # the layout of sim.scenario.Scenario.resolved_toml: [scenario], [base], [arms.*], [resolved.*]
+    lines = ["[scenario]", 'name = "fixture"', f'description = "{question}"', f"replicates = {replicates}",
+             f"days = {days}", f"seed = {seed}",
+             'outcomes = ["revenue_total", "members_final", "lurker_share_final"]', "", "[base]",
+             f"n_persons = {n_persons}"]
     for arm, overrides in arms.items():
-        lines.append(f"\n[arms.{arm}.overrides]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in overrides.items()]
+        lines += ["", f"[arms.{arm}]", *(f"{k} = {json.dumps(v)}" for k, v in overrides.items())]
+    for arm, overrides in arms.items():
+        for section, values in Params().with_overrides({"n_persons": n_persons, **overrides}).to_dict().items():
+            lines += ["", f"[resolved.{arm}.{section}]", *(f"{k} = {json.dumps(v)}" for k, v in values.items())]
     (root / "scenario.resolved.toml").write_text("\n".join(lines) + "\n")
-    (root / "manifest.json").write_text(json.dumps({"seed": seed, "version": __version__}))
+    (root / "manifest.json").write_text(json.dumps({"seed": seed, "package_version": __version__,
+                                                   "status": "complete"}))
     return root
 
 
