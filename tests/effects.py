@@ -1,0 +1,44 @@
+"""Helpers for integration tests of policy effects: arms paired by seed, 95 % intervals.
+
+Both arms of a comparison run with the same seeds (common random numbers), so
+the per-seed difference arm - base has a small spread; tests assert on the
+Student-t interval of that difference (:func:`sim.compare.mean_ci`).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from sim import CommunityModel
+from sim.compare import mean_ci
+
+Outcome = Callable[[pd.DataFrame], float]
+
+
+def last_week(column: str) -> Outcome:
+    """Mean of a daily metric over the last 7 days."""
+    return lambda df: float(df[column].tail(7).mean())
+
+
+def per_member(column: str) -> Outcome:
+    """Mean over the last 7 days of a daily metric divided by members."""
+    return lambda df: float((df[column] / df["members"]).tail(7).mean())
+
+
+def total(column: str) -> Outcome:
+    return lambda df: float(df[column].sum())
+
+
+def runs(overrides: dict, seeds: range, days: int) -> list[pd.DataFrame]:
+    """Daily metrics of one run per seed."""
+    return [CommunityModel(rng=s, **overrides).run(days).metrics() for s in seeds]
+
+
+def paired(base: dict, arm: dict, outcomes: dict[str, Outcome], *, seeds: range = range(8),
+           days: int = 60) -> dict[str, tuple[float, float, float]]:
+    """Per outcome: mean and 95 % interval of (base + arm) - base over seeds."""
+    a, b = runs(base, seeds, days), runs({**base, **arm}, seeds, days)
+    return {name: mean_ci(np.array([f(y) - f(x) for x, y in zip(a, b)])) for name, f in outcomes.items()}
