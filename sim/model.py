@@ -19,13 +19,15 @@ from sim.agents import Group, Operator, Person
 from sim.metrics import day_metrics, group_day_metrics
 from sim.network import build_ties, load_edgelist
 from sim.params import Params
-from sim.phases import ORDER, Today, attention, churn, content, conversion, elimination, growth, incentives, update
+from sim.phases import (ORDER, Today, attention, churn, content, conversion, elimination, events, growth, incentives,
+                        roles, splitting, update)
 from sim.policies import seeding
 from sim.state import Cause, Groups, Population, World
 
 _PHASES = {"content": content.run, "attention": attention.run, "update": update.run,
            "churn": churn.run, "growth": growth.run, "conversion": conversion.run,
-           "elimination": elimination.run, "incentives": incentives.run}
+           "roles": roles.run, "splitting": splitting.run,
+           "elimination": elimination.run, "incentives": incentives.run, "events": events.run}
 assert tuple(_PHASES) == ORDER
 
 GROUP_COLUMNS = ("members", "active", "ugc", "pgc", "ads", "on_topic", "lurker_share",

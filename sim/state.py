@@ -452,8 +452,8 @@ class World:
         self.pop.group[persons] = -1
         self.pop.cooldown_until[persons] = self.day + self.params.growth.cooldown_days
 
-    def move(self, rows: np.ndarray, group: int, cause: Cause) -> None:
-        """Move memberships ``rows`` to ``group`` (a split), keeping their state.
+    def move(self, rows: np.ndarray, group: np.ndarray | int, cause: Cause) -> None:
+        """Move memberships ``rows`` to ``group`` (one group, or one per row: a split), keeping their state.
 
         Engagement, trust, tenure, posts and roles travel with the person (they
         follow people they know into a sibling group); alignment is recomputed
@@ -464,6 +464,7 @@ class World:
         if len(rows) == 0:
             return
         persons = self.ms.person[rows]
+        group = np.broadcast_to(np.asarray(group, np.int32), rows.shape)
         self.events.log(self.day, EventKind.MOVE, persons, group, actor=self.ms.group[rows], cause=cause)
         self.ms.group[rows] = group
         self.pop.group[persons] = group

@@ -41,4 +41,4 @@ class Today:
 
 
 ORDER = ("content", "attention", "update", "churn", "growth", "conversion",
-         "elimination", "incentives")
+         "roles", "splitting", "elimination", "incentives", "events")

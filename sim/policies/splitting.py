@@ -1,0 +1,330 @@
+"""Splitting rules: how one group becomes several, each split a node of the fission tree [000-2, 000-3].
+
+Selectable and combinable: ``splitting.split_rules`` is a *list of rule names*
+(``SELECTED_BY``), e.g. ``["capacity", "distributor"]``; the splitting phase
+runs the listed rules in the order of ``POLICIES``.
+
+* ``capacity`` (default): a group at its cap opens a sibling (an overflow child)
+  and joiners beyond the free seats go there. The rule acts at join time, in
+  :func:`sim.phases.growth.seat_and_join`; without it, a full group turns
+  joiners away. (WeChat caps a group at 500.)
+* ``distributor``: a member promoted to distributor (``roles.role_rules`` holds
+  ``"distributors"``) founds its own child group and moves into it as its owner;
+  members of the old group strongly tied to it follow with
+  ``distributor_follow_prob``, and each of its friends outside every group (not
+  in cooldown) joins with probability equal to the tie's strength [000-2:
+  "users applied to become distributors and founded several new groups"].
+* ``tie_community``: every ``community_check_days`` each group of at least
+  ``community_min_size`` members is checked for two well-separated communities
+  in its internal tie graph (:func:`bisect`); if found, the smaller side moves
+  to a child group whose owner is that side's centre [000-2: "more
+  self-organised centres, like a Mandelbrot fractal"].
+* ``segment``: every ``segment_check_days`` the operator moves the senior (VIP)
+  members, distributors and partners of a mixed group into a group of their own
+  audience once there are ``segment_min_members`` of them, so that messages meant
+  for one audience are not sent to another [000-3].
+
+The criterion "two well-separated communities, each with its own centre"
+(:func:`bisect`, :func:`tie_community_split`): the leading eigenvector of the
+modularity matrix ``B = W - k k^T / 2m`` splits the nodes by sign (Newman 2006,
+PNAS 103:8577); the split is accepted only if
+
+1. its modularity ``Q = sum_side [W_in(side) / 2m - (K_side / 2m)^2] >= modularity_min``
+   (0.3 by default; a planted two-block graph gives about 0.5, a random graph
+   of mean degree >= 10 or a star well below 0.3). ``W_in`` counts each
+   internal tie twice, ``K_side`` is the side's summed strength;
+2. each side holds at least ``max(2, ceil(min_side * n))`` nodes, so neither
+   side is empty or a handful of stragglers;
+3. each side has its own centre: the side's node with the largest summed
+   strength to its own side ties at least ``centre_ratio`` times more strongly to
+   its own side than to the other one (a hub that belongs to one side).
+
+Sparse random graphs can reach sizeable modularity by chance (Guimerà, Sales-Pardo
+& Amaral 2004, PRE 70:025101); criteria 2 and 3 and the threshold guard against
+splitting them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from sim.phases import Today
+from sim.phases.growth import seat_and_join
+from sim.state import Cause, Role, World
+
+__all__ = ["NoSplit", "Split", "bisect", "tie_community_split", "POLICIES", "SELECTED_BY",
+           "group_tie_matrix"]
+
+_DENSE_MAX = 80  # nodes up to which the eigenproblem is solved densely
+
+
+class NoSplit(ValueError):
+    """The graph has no two well-separated communities each with its own centre."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """A two-way split of nodes ``0..n-1``: ``stay`` is the larger side, ``leave`` the smaller."""
+
+    stay: np.ndarray  # node indices, sorted
+    leave: np.ndarray
+    modularity: float
+    centres: tuple[int, int]  # centre of stay, centre of leave
+
+
+def _leading_eigenvector(W: sp.csr_array, k: np.ndarray, m2: float) -> tuple[float, np.ndarray]:
+    """Largest eigenpair of the modularity matrix (dense for small graphs, Lanczos otherwise)."""
+    n = W.shape[0]
+    if n <= _DENSE_MAX:
+        vals, vecs = np.linalg.eigh(W.toarray() - np.outer(k, k) / m2)
+        return float(vals[-1]), vecs[:, -1]
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    op = LinearOperator((n, n), matvec=lambda x: W @ x - k * (k @ x) / m2, dtype=np.float64)
+    v0 = np.random.default_rng(0).standard_normal(n)  # fixed start: deterministic, not orthogonal to the answer
+    vals, vecs = eigsh(op, k=1, which="LA", v0=v0, tol=1e-8)
+    return float(vals[0]), vecs[:, 0]
+
+
+def _refine(W: sp.csr_array, k: np.ndarray, m2: float, side: np.ndarray) -> np.ndarray:
+    """Fine-tune a bisection by single-node moves that raise modularity (Newman 2006, sec. "fine-tuning").
+
+    Moves the best node while a move helps; at most ``n`` moves, each O(n).
+    """
+    s = np.where(side, 1.0, -1.0)
+    Bs = W @ s - k * (k @ s) / m2
+    diag = W.diagonal() - k * k / m2
+    for _ in range(len(s)):
+        gain = -s * Bs + diag  # change of s'Bs/4 when flipping each node
+        i = int(np.argmax(gain))
+        if gain[i] <= 1e-12 * m2:
+            break
+        s[i] = -s[i]
+        col = W[[i], :].toarray().ravel() - k * k[i] / m2
+        Bs += 2 * s[i] * col
+    return s > 0
+
+
+def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
+           min_side: float = 0.1) -> Split | None:
+    """Split the nodes of a symmetric strength matrix ``W`` in two communities, or return ``None``.
+
+    The criteria are those of the module docstring. Nodes without any tie go to
+    the larger side. Deterministic.
+    """
+    W = sp.csr_array(W, dtype=np.float64)
+    W.setdiag(0)
+    W.eliminate_zeros()
+    n = W.shape[0]
+    k = np.asarray(W.sum(axis=1)).ravel()
+    m2 = float(k.sum())
+    smallest = max(2, math.ceil(min_side * n))
+    if m2 <= 0 or n < 2 * smallest:
+        return None
+    lam, x = _leading_eigenvector(W, k, m2)
+    if lam <= 1e-9 * m2:
+        return None  # indivisible: no split raises modularity (Newman 2006)
+    side = _refine(W, k, m2, x > 0)
+    isolated = k == 0
+    side[isolated] = side[~isolated].sum() * 2 >= (~isolated).sum()
+    if min(side.sum(), (~side).sum()) < smallest:
+        return None
+    to_a = W @ side.astype(float)  # each node's strength to side a
+    to_b = k - to_a
+    Q = sum(float(to_s[s].sum()) / m2 - (float(k[s].sum()) / m2) ** 2
+            for s, to_s in ((side, to_a), (~side, to_b)))
+    if Q < modularity_min:
+        return None
+    centres = []
+    for s, own, other in ((side, to_a, to_b), (~side, to_b, to_a)):
+        idx = np.flatnonzero(s)
+        c = int(idx[np.argmax(own[idx])])
+        if own[c] <= 0 or own[c] < centre_ratio * other[c]:
+            return None
+        centres.append(c)
+    a, b = np.flatnonzero(side), np.flatnonzero(~side)
+    if len(a) < len(b) or (len(a) == len(b) and a[0] > b[0]):
+        a, b, centres = b, a, centres[::-1]
+    return Split(stay=a, leave=b, modularity=Q, centres=(centres[0], centres[1]))
+
+
+def tie_community_split(G, weight: str = "weight", *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
+                        min_side: float = 0.1) -> tuple[set, set]:
+    """Split a networkx graph along its two communities, each with its own centre.
+
+    Parameters
+    ----------
+    G:
+        An undirected networkx graph; edge attribute ``weight`` is the tie
+        strength (edges without it count 1).
+    weight:
+        Name of the strength attribute.
+    modularity_min, centre_ratio, min_side:
+        The acceptance criteria of the module docstring.
+
+    Returns
+    -------
+    ``(larger side, smaller side)``: two non-empty sets of nodes that partition ``G``.
+
+    Raises
+    ------
+    NoSplit
+        When the graph holds no two well-separated communities each with its
+        own centre (the function never returns an empty side).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.planted_partition_graph(2, 20, 0.5, 0.01, seed=1)
+    >>> a, b = tie_community_split(G)
+    >>> sorted(map(len, (a, b))), a | b == set(G), (a == set(range(20))) or (b == set(range(20)))
+    ([20, 20], True, True)
+    >>> tie_community_split(nx.complete_graph(30))
+    Traceback (most recent call last):
+    ...
+    sim.policies.splitting.NoSplit: no two well-separated communities with their own centres
+    """
+    import networkx as nx
+
+    nodes = list(G)
+    W = nx.to_scipy_sparse_array(G, nodelist=nodes, weight=weight, format="csr") if nodes else None
+    split = bisect(W, modularity_min=modularity_min, centre_ratio=centre_ratio, min_side=min_side) if nodes else None
+    if split is None:
+        raise NoSplit("no two well-separated communities with their own centres")
+    return {nodes[i] for i in split.stay}, {nodes[i] for i in split.leave}
+
+
+# ----------------------------------------------------------------------------- in the model
+def group_tie_matrix(w: World, persons: np.ndarray) -> sp.csr_array:
+    """The strength matrix of the ties among ``persons`` (local indices = positions in ``persons``)."""
+    local = np.full(w.pop.n, -1, np.int64)
+    local[persons] = np.arange(len(persons))
+    owner, e = w.ties.entries_of(persons.astype(np.int64))
+    j = local[w.ties.indices[e]]
+    inside = j >= 0
+    return sp.csr_array((w.ties.strength[e[inside]].astype(np.float64), (owner[inside], j[inside])),
+                        shape=(len(persons), len(persons)))
+
+
+def _members_by_group(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """Live rows sorted by group, and the start offset of every group (CSR-style)."""
+    rows = w.ms.live_rows()
+    rows = rows[np.argsort(w.ms.group[rows], kind="stable")]
+    starts = np.searchsorted(w.ms.group[rows], np.arange(w.groups.n + 1))
+    return rows, starts
+
+
+def capacity(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG001
+    """Acts at join time (``sim.phases.growth.seat_and_join``); nothing to do in the splitting phase."""
+
+
+def distributor(w: World, t: Today, rng: np.random.Generator) -> None:
+    """Every distributor founds a child group, moves there as owner and brings its ties along [000-2]."""
+    ms, pop, ties, sp_ = w.ms, w.pop, w.ties, w.params.splitting
+    rows = ms.live_rows()
+    founders = rows[ms.role[rows] == Role.DISTRIBUTOR]
+    if len(founders) == 0:
+        return
+    fp = ms.person[founders].astype(np.int64)
+    child = np.array([w.new_group(parent=int(g), cause=Cause.DISTRIBUTOR, owner=int(p))
+                      for g, p in zip(ms.group[founders], fp)], np.int32)  # one new group per founder
+    old = ms.group[founders].copy()
+    ms.role[founders] = Role.OWNER
+    w.move(founders, child, Cause.DISTRIBUTOR)
+
+    owner, e = ties.entries_of(fp)
+    friend = ties.indices[e].astype(np.int64)
+    s = ties.strength[e]
+    # followers: members of the founder's old group with a strong tie to it
+    fr_row = pop.row[friend]
+    inside = (pop.group[friend] == old[owner]) & (s >= w.params.network.strong_tie_threshold)
+    inside &= np.isin(ms.role[np.maximum(fr_row, 0)], (Role.MEMBER, Role.CORE, Role.SENIOR, Role.LURKER))
+    follow = inside & (rng.random(len(friend)) < sp_.distributor_follow_prob)
+    mv, first = np.unique(fr_row[follow], return_index=True)  # tied to two founders: the first wins
+    dest = child[owner[follow][first]]
+    order = np.argsort(dest, kind="stable")
+    mv, dest = mv[order], dest[order]
+    rank = np.arange(len(dest)) - np.searchsorted(dest, dest)
+    fits = rank < w.groups.capacity[dest] - 1  # the owner holds one seat
+    w.move(mv[fits], dest[fits], Cause.DISTRIBUTOR)
+    # seeds: friends outside every group join with probability = tie strength
+    free = (pop.row[friend] < 0) & (pop.cooldown_until[friend] <= w.day)
+    join = free & (rng.random(len(friend)) < s)
+    newcomer, first = np.unique(friend[join], return_index=True)
+    by = owner[join][first]
+    sp_acq = w.params.acquisition
+    trust = sp_acq.trust_stranger + (sp_acq.trust_acquaintance - sp_acq.trust_stranger) * s[join][first]
+    seat_and_join(w, newcomer, child[by], trust=trust, cause=Cause.DISTRIBUTOR, actor=fp[by])
+
+
+def tie_community(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG001 (deterministic)
+    """Split groups whose tie graph holds two communities with their own centres (see :func:`bisect`)."""
+    sp_ = w.params.splitting
+    if w.day % sp_.community_check_days:
+        return
+    rows, starts = _members_by_group(w)
+    for g in range(w.groups.n):
+        gr = rows[starts[g]: starts[g + 1]]
+        if len(gr) < sp_.community_min_size:
+            continue
+        persons = w.ms.person[gr].astype(np.int64)
+        split = bisect(group_tie_matrix(w, persons), modularity_min=sp_.community_modularity_min,
+                       centre_ratio=sp_.community_centre_ratio, min_side=sp_.community_min_side)
+        if split is None:
+            continue
+        child = w.new_group(parent=g, cause=Cause.TIE_COMMUNITY, owner=int(persons[split.centres[1]]))
+        w.move(gr[split.leave], child, Cause.TIE_COMMUNITY)
+
+
+SEGMENT_AUDIENCES = (Role.SENIOR, Role.DISTRIBUTOR, Role.PARTNER)
+
+
+def segment(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG001 (deterministic)
+    """Move seniors, distributors and partners of mixed groups into groups of their own audience [000-3]."""
+    sp_, gr_ = w.params.splitting, w.groups
+    if w.day % sp_.segment_check_days:
+        return
+    rows = w.ms.live_rows()
+    mixed = gr_.audience[w.ms.group[rows]] < 0
+    sizes = w.group_sizes()
+    for role in SEGMENT_AUDIENCES:
+        sel = rows[mixed & (w.ms.role[rows] == role)]
+        counts = np.bincount(w.ms.group[sel], minlength=gr_.n)
+        for g in np.flatnonzero(counts >= sp_.segment_min_members):
+            movers = sel[w.ms.group[sel] == g]
+            kids = np.flatnonzero((gr_.parent == g) & (gr_.audience == role) & gr_.alive)
+            room = [k for k in kids if sizes[k] + len(movers) <= gr_.capacity[k]]
+            dest = int(room[0]) if room else w.new_group(parent=int(g), cause=Cause.SEGMENT, audience=int(role))
+            sizes = np.pad(sizes, (0, gr_.n - len(sizes)))
+            movers = movers[: gr_.capacity[dest] - sizes[dest]]
+            w.move(movers, dest, Cause.SEGMENT)
+            sizes[dest] += len(movers)
+            sizes[g] -= len(movers)
+
+
+def record_split_sizes(w: World, t: Today) -> None:
+    """Fill the fission-tree sizes of groups opened today (including overflow groups of the growth phase)."""
+    gr_ = w.groups
+    new = np.flatnonzero((gr_.child_size < 0) & (gr_.parent >= 0))
+    if len(new) == 0:
+        return
+    sizes = w.group_sizes()
+    start = np.bincount(w.ms.group[t.rows], minlength=gr_.n)
+    today = gr_.created[new] == w.day
+    gr_.parent_size_before[new] = np.where(today, start[gr_.parent[new]], -1)
+    gr_.parent_size_after[new] = sizes[gr_.parent[new]]
+    gr_.child_size[new] = sizes[new]
+
+
+SELECTED_BY = "splitting.split_rules"
+POLICIES: dict[str, Callable[[World, Today, np.random.Generator], None]] = {
+    "capacity": capacity,
+    "distributor": distributor,
+    "tie_community": tie_community,
+    "segment": segment,
+}
