@@ -28,6 +28,31 @@ def top_share(x: np.ndarray, q: float) -> float:
     return float(np.partition(x, len(x) - k)[len(x) - k:].sum() / total)
 
 
+def group_depths(parent: np.ndarray) -> np.ndarray:
+    """Depth of every group in the fission tree (roots 0); a parent always precedes its children.
+
+    >>> group_depths(np.array([-1, 0, 0, 1, -1])).tolist()
+    [0, 1, 1, 2, 0]
+    """
+    depth = np.zeros(len(parent), np.int32)
+    for g in range(len(parent)):  # loop over groups (few)
+        if parent[g] >= 0:
+            depth[g] = depth[parent[g]] + 1
+    return depth
+
+
+def tree_shape(w: World, members: np.ndarray) -> dict[str, float]:
+    """Depth and breadth of the fission tree over groups with members, and the share of members in child groups."""
+    depth = group_depths(w.groups.parent)
+    live = members > 0
+    total = members.sum()
+    return {
+        "tree_depth": int(depth[live].max()) if live.any() else 0,
+        "tree_breadth": int(np.bincount(depth[live]).max()) if live.any() else 0,
+        "child_member_share": float(members[w.groups.parent >= 0].sum() / total) if total else float("nan"),
+    }
+
+
 def group_day_metrics(w: World, t: Today) -> dict[str, np.ndarray]:
     """Per-group arrays for today (index = group id); computed over the day's start rows."""
     ms, G = w.ms, w.groups.n
@@ -97,6 +122,12 @@ def day_metrics(w: World, t: Today, gm: dict[str, np.ndarray]) -> dict[str, Any]
         "eliminated": c.get("eliminated", 0),
         "entry_fees": c.get("entry_fees", 0.0),
         "fund_paid": c.get("fund_paid", 0.0),
+        "splits": int((w.groups.created == w.day).sum()),
+        **tree_shape(w, gm["members"]),
+        "admins": int((ms.role[rows] == Role.ADMIN).sum()),
+        "distributors": int(np.isin(ms.role[rows], (Role.DISTRIBUTOR, Role.OWNER)).sum()),
+        "attendees": c.get("attendees", 0),
+        "operator_cost": c.get("operator_cost", 0.0),
     }
 
 

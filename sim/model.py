@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import Group, Operator, Person
-from sim.metrics import day_metrics, group_day_metrics
+from sim.metrics import day_metrics, group_day_metrics, group_depths
 from sim.network import build_ties, load_edgelist
 from sim.params import Params
 from sim.phases import (ORDER, Today, attention, churn, content, conversion, elimination, events, growth, incentives,
                         roles, splitting, update)
 from sim.policies import seeding
-from sim.state import Cause, Groups, Population, World
+from sim.state import Cause, Groups, Population, Role, World
 
 _PHASES = {"content": content.run, "attention": attention.run, "update": update.run,
            "churn": churn.run, "growth": growth.run, "conversion": conversion.run,
@@ -37,7 +37,8 @@ METRIC_COLUMNS = ("members", "groups", "daily_active", "ugc_posts", "pgc_posts",
                   "top1_share", "top10_share", "invites", "joins", "leaves", "mutes", "purchases",
                   "revenue", "operator_workload", "spam_share", "mean_alignment", "mean_trust",
                   "mean_satisfaction", "mean_engagement", "strong_tie_share", "max_group_size",
-                  "eliminated", "entry_fees", "fund_paid")
+                  "eliminated", "entry_fees", "fund_paid", "splits", "tree_depth", "tree_breadth",
+                  "child_member_share", "admins", "distributors", "attendees", "operator_cost")
 
 
 class CommunityModel(mesa.Model):
@@ -148,12 +149,23 @@ class CommunityModel(mesa.Model):
         return self.world.events.frame()
 
     def groups(self) -> pd.DataFrame:
-        """One row per group ever opened: the fission tree (group, parent, created, cause, capacity)."""
+        """One row per group ever opened: the fission tree.
+
+        Columns: group, parent (-1: a root), created (day), cause (why it was
+        opened), depth, owner (person running it, -1: the operator), audience
+        (role it is reserved for, or "mixed"), capacity, alive, and the sizes of
+        the split measured after that day's splitting phase: parent_size_before
+        (parent's members at the start of the day; -1 for day-0 groups),
+        parent_size_after, child_size.
+        """
         g = self.world.groups
         return pd.DataFrame({
             "group": np.arange(g.n), "parent": g.parent, "created": g.created,
             "cause": pd.Categorical.from_codes(g.cause, [c.name.lower() for c in Cause]),
-            "capacity": g.capacity, "alive": g.alive,
+            "depth": group_depths(g.parent), "owner": g.owner,
+            "audience": ["mixed" if a < 0 else Role(a).name.lower() for a in g.audience],
+            "capacity": g.capacity, "alive": g.alive, "parent_size_before": g.parent_size_before,
+            "parent_size_after": g.parent_size_after, "child_size": g.child_size,
         })
 
     def tables(self) -> dict[str, pd.DataFrame]:
