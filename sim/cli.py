@@ -31,6 +31,7 @@ EXAMPLES = {
     "run": """examples:
   community-sim run scenarios/core_vs_blast.toml
   community-sim run scenarios/core_vs_blast.toml --replicates 4 --days 30 --jobs 2 --out results/quick
+  community-sim run scenarios/core_vs_blast.toml --set n_persons=5000 --set budget=1200
 
 Writes metrics.parquet, group_metrics.parquet, events.parquet, groups.parquet,
 summary.csv, scenario.resolved.toml, manifest.json, figures/ and report.html to
@@ -77,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--replicates", type=int, metavar="N", help="replicates per arm (overrides the file)")
     r.add_argument("--days", type=int, metavar="D", help="horizon in days (overrides the file)")
     r.add_argument("--seed", type=int, metavar="S", help="scenario seed (overrides the file)")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                   help="override a parameter in every arm, e.g. --set n_persons=2000 "
+                        "(VALUE in TOML syntax; repeatable)")
     r.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>)")
     r.add_argument("--jobs", type=int, metavar="J", help="worker processes (default: all cores; 1 = in process)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -142,7 +146,8 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         scenario = load_scenario(args.file).with_settings(
-            replicates=args.replicates, days=args.days, seed=args.seed)
+            replicates=args.replicates, days=args.days, seed=args.seed
+        ).with_overrides(_parse_sets(args.overrides))
         if args.jobs is not None and not 1 <= args.jobs <= 1024:
             raise UsageError(f"command line: --jobs = {args.jobs}: must be an integer in [1, 1024]")
         slug = re.sub(r"[^A-Za-z0-9_-]+", "_", scenario.name).strip("_") or "run"
@@ -177,6 +182,27 @@ def _run(args: argparse.Namespace) -> int:
     for problem in result.problems:
         _err(f"warning: {problem}")
     return 1 if any("failed" in p for p in result.problems) else 0
+
+
+def _parse_sets(items: list[str]) -> dict[str, Any]:
+    """``["n_persons=2000", 'seeding="blast"']`` -> ``{"n_persons": 2000, "seeding": "blast"}``.
+
+    A value that is not valid TOML is taken as a plain string (``seeding=blast``).
+    """
+    import tomllib
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, eq, text = item.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise UsageError(f"command line: --set {item!r}: must be KEY=VALUE, e.g. --set n_persons=2000")
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        out[key] = value
+    return out
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

@@ -186,6 +186,24 @@ class Scenario:
                 changes[key] = _integer(where, f"--{key}", value, *LIMITS[key])
         return dataclasses.replace(self, **changes)
 
+    def with_overrides(self, overrides: dict[str, Any], *, where: str = "command line --set") -> "Scenario":
+        """A copy with parameter ``overrides`` applied on top of every arm (and recorded in each).
+
+        >>> s = parse_scenario('[arms.a]\\nseeding = "blast"\\n', "x.toml")
+        >>> s.with_overrides({"n_persons": 500}).arms[0].params.population.n_persons
+        500
+        """
+        if not overrides:
+            return self
+        arms = []
+        for arm in self.arms:
+            params = _params(arm.params, overrides, where, "", ".")
+            merged = {sec: dict(leaves) for sec, leaves in arm.overrides.items()}
+            for sec, leaves in _nested(overrides, params, where, "").items():
+                merged.setdefault(sec, {}).update(leaves)
+            arms.append(dataclasses.replace(arm, overrides=merged, params=params))
+        return dataclasses.replace(self, arms=tuple(arms))
+
     # ------------------------------------------------------------------ output
     def document(self) -> dict[str, Any]:
         """The scenario as a plain TOML-ready mapping (settings, base, arms' overrides)."""
@@ -334,7 +352,7 @@ def _params(start: Params, overrides: dict[str, Any], file: str, field: str, bas
     try:
         params = start.with_overrides(overrides)
     except ParamError as e:
-        raise _value_error(file, f"{field}.{e.path}", e.value, e.allowed) from None
+        raise _value_error(file, f"{field}.{e.path}" if field else e.path, e.value, e.allowed) from None
     net = params.network
     if net.edgelist_path:
         path = Path(net.edgelist_path)
@@ -342,12 +360,12 @@ def _params(start: Params, overrides: dict[str, Any], file: str, field: str, bas
         params = params.with_overrides({"network.edgelist_path": str(path)})
     if net.graph == "edgelist":
         if not net.edgelist_path:
-            raise _value_error(file, f"{field}.network.edgelist_path", "",
+            raise _value_error(file, f"{field}.network.edgelist_path".lstrip("."), "",
                                'must name a CSV edge list when network.graph = "edgelist"')
         try:
             load_edgelist(params.network.edgelist_path)
         except EdgeListError as e:
-            raise ScenarioError(file, f"{field}.network.edgelist_path", str(e)) from None
+            raise ScenarioError(file, f"{field}.network.edgelist_path".lstrip("."), str(e)) from None
     return params
 
 
