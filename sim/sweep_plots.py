@@ -1,0 +1,102 @@
+"""Sweep figures: the standard set for a results folder, and the win-region (frontier) plot.
+
+Heatmaps and sensitivity bars are :mod:`sim.plots`' (``outcome_heatmap``,
+``beats_heatmap``, ``sensitivity_bars``); this module adds the one figure those
+do not cover, :func:`frontier`: for a continuous design (Sobol, LHS, Morris),
+where in the plane of two parameters arm A beats arm B, and chooses which
+figures a sweep gets. Like every figure function it reads tables only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim import plots
+from sim.sweep import Sweep
+
+
+def frontier(df: pd.DataFrame, x: str, y: str, outcome: str, arm_a: str, arm_b: str, *,
+             lower_is_better: bool = False, bins: int = 6) -> Figure:
+    """Where ``arm_a`` beats ``arm_b`` on ``outcome`` over parameters ``x`` and ``y``.
+
+    ``df``: one row per run with ``sample``, ``replicate``, ``arm``, ``x``, ``y``
+    and ``outcome``. Each design point is a dot coloured by the share of its
+    replicates where A beat B (ties half); the background is that share
+    averaged over every design point falling in a ``bins`` x ``bins`` cell
+    (averaging over all other parameters), with the 50 % line drawn where
+    the winner changes.
+    """
+    wide = df.pivot_table(index=["sample", "replicate"], columns="arm", values=outcome)
+    d = wide[arm_a] - wide[arm_b]
+    win = ((d < 0) if lower_is_better else (d > 0)).astype(float) + 0.5 * (d == 0)
+    p = win[d.notna()].groupby(level="sample").mean()
+    pts = df.drop_duplicates("sample").set_index("sample").loc[p.index, [x, y]].astype(float)
+    fig = plots._figure(6.4, 5.0)
+    ax = fig.subplots()
+    xe = np.linspace(pts[x].min(), pts[x].max(), bins + 1)
+    ye = np.linspace(pts[y].min(), pts[y].max(), bins + 1)
+    total, _, _ = np.histogram2d(pts[x], pts[y], [xe, ye], weights=p.to_numpy())
+    count, _, _ = np.histogram2d(pts[x], pts[y], [xe, ye])
+    with np.errstate(invalid="ignore"):
+        share = (total / count).T
+    im = ax.pcolormesh(xe, ye, share, cmap="RdBu", vmin=0, vmax=1, alpha=0.55, shading="flat")
+    if np.isfinite(share).sum() >= 4 and np.nanmin(share) < 0.5 < np.nanmax(share):
+        xc, yc = (xe[:-1] + xe[1:]) / 2, (ye[:-1] + ye[1:]) / 2
+        ax.contour(xc, yc, np.where(np.isfinite(share), share, 0.5), levels=[0.5], colors="k", linewidths=1.5)
+    ax.scatter(pts[x], pts[y], c=p.to_numpy(), cmap="RdBu", vmin=0, vmax=1, s=14, edgecolors="k", linewidths=0.3)
+    fig.colorbar(im, ax=ax, label=f"P({arm_a} beats {arm_b}) on {outcome}")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"Where {arm_a} (blue) or {arm_b} (red) wins on {outcome}")
+    return fig
+
+
+def _top_two(indices: pd.DataFrame | None, arm: str, outcome: str, names: list[str]) -> list[str]:
+    """The two most influential parameters for ``outcome`` of ``arm`` (ST, mu* or delta), else the first two."""
+    if indices is None or indices.empty:
+        return names[:2]
+    key = next(k for k in ("ST", "mu_star", "delta") if k in indices.columns)
+    sub = indices[(indices["arm"] == arm) & (indices["outcome"] == outcome)].sort_values(key, ascending=False)
+    top = sub["parameter"].tolist()[:2]
+    return top if len(top) == 2 else names[:2]
+
+
+def sweep_figures(sweep: Sweep, df: pd.DataFrame, indices: pd.DataFrame | None, out: Path) -> dict[str, Path]:
+    """Draw a sweep's figures into ``out`` (PNG + SVG, with captions); return the PNG paths by stem."""
+    from sim.sensitivity import lower_is_better
+
+    made: dict[str, Path] = {}
+
+    def save(fig: Figure, stem: str, caption: str) -> None:
+        made[stem] = plots.save_figure(fig, out, stem, caption)[0]
+
+    names = [f.name for f in sweep.factors]
+    outcomes = [o.name for o in sweep.outcomes]
+    if indices is not None and not indices.empty and ({"ST", "mu_star"} & set(indices.columns)):
+        for arm in indices["arm"].unique():
+            save(plots.sensitivity_bars(indices[indices["arm"] == arm]), f"sensitivity_{arm}",
+                 f"Sensitivity of each outcome to the swept parameters, arm {arm} (bars: 95 % intervals).")
+    if sweep.compare is not None and sweep.sampler != "grid" and len(names) >= 2:
+        a, b = sweep.compare
+        for outcome in outcomes:
+            x, y = _top_two(indices, f"{a}-{b}", outcome, names)
+            save(frontier(df, x, y, outcome, a, b, lower_is_better=lower_is_better(sweep, outcome)),
+                 f"frontier_{outcome}", f"Design points coloured by the share of replicates where {a} beat {b} "
+                 f"on {outcome}, over the two most influential parameters ({x}, {y}).")
+    if sweep.sampler == "grid" and len(names) >= 2:
+        x, y = names[0], names[1]
+        for outcome in outcomes:
+            for arm, _ in sweep.arms:
+                sub = df[df["arm"] == arm]
+                save(plots.outcome_heatmap(sub, x, y, outcome, title=f"Mean {outcome}, arm {arm}"),
+                     f"heatmap_{outcome}_{arm}", f"Mean {outcome} of arm {arm} over {x} and {y} "
+                     "(averaged over replicates and any other swept parameter).")
+            if sweep.compare is not None:
+                a, b = sweep.compare
+                save(plots.beats_heatmap(df, x, y, outcome, a, b, lower_is_better=lower_is_better(sweep, outcome)),
+                     f"beats_{outcome}", f"Share of paired replicates where {a} beat {b} on {outcome}.")
+    return made
