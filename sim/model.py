@@ -155,7 +155,7 @@ class CommunityModel(mesa.Model):
         opened), depth, owner (person running it, -1: the operator), audience
         (role it is reserved for, or "mixed"), capacity, alive, and the sizes of
         the split measured after that day's splitting phase: parent_size_before
-        (parent's members at the start of the day; -1 for day-0 groups),
+        (parent's members just before the splitting phase; -1 for day-0 groups),
         parent_size_after, child_size.
         """
         g = self.world.groups

@@ -3,7 +3,8 @@
 The rules (capacity, distributor, tie_community, segment) live in
 :mod:`sim.policies.splitting`; ``splitting.split_rules`` lists those in force.
 Afterwards the sizes of every group opened today (by any phase) are recorded
-in the fission tree (``Groups.parent_size_before/after``, ``child_size``).
+in the fission tree: ``Groups.parent_size_before`` (the parent's members just
+before this phase's rules ran), ``parent_size_after`` and ``child_size``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sim.state import World
 
 def run(w: World, t: Today, rng: np.random.Generator) -> None:
     chosen = w.params.splitting.split_rules
+    before = w.group_sizes()
     for name, rule in splitting.POLICIES.items():
         if name in chosen:
             rule(w, t, rng)
-    splitting.record_split_sizes(w, t)
+    splitting.record_split_sizes(w, before)

@@ -307,16 +307,19 @@ def segment(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG0
             sizes[g] -= len(movers)
 
 
-def record_split_sizes(w: World, t: Today) -> None:
-    """Fill the fission-tree sizes of groups opened today (including overflow groups of the growth phase)."""
+def record_split_sizes(w: World, before: np.ndarray) -> None:
+    """Fill the fission-tree sizes of groups opened today (including overflow groups of the growth phase).
+
+    ``before`` holds the group sizes just before the splitting phase's rules ran.
+    """
     gr_ = w.groups
     new = np.flatnonzero((gr_.child_size < 0) & (gr_.parent >= 0))
     if len(new) == 0:
         return
     sizes = w.group_sizes()
-    start = np.bincount(w.ms.group[t.rows], minlength=gr_.n)
+    before = np.pad(before, (0, gr_.n - len(before)))
     today = gr_.created[new] == w.day
-    gr_.parent_size_before[new] = np.where(today, start[gr_.parent[new]], -1)
+    gr_.parent_size_before[new] = np.where(today, before[gr_.parent[new]], -1)
     gr_.parent_size_after[new] = sizes[gr_.parent[new]]
     gr_.child_size[new] = sizes[new]
 
