@@ -15,12 +15,14 @@ find_python = $(shell for c in "$$PYTHON" python3.12 python3.13 python3.14 pytho
 	  "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null && \
 	  { command -v "$$c"; break; }; done)
 
-.PHONY: help venv demo test test-all bench browser-deps clean
+.PHONY: help venv demo test test-all test-browser bench browser-deps dashboard-assets dashboard clean
 
 help:
 	@echo "make demo      create .venv, install, run the flagship scenario (core vs blast), write plots + report"
 	@echo "make test      fast test suite (what CI runs)"
 	@echo "make test-all  every test, including slow ones"
+	@echo "make dashboard interactive dashboard on http://127.0.0.1:8765 (fetches Solara's front-end files once)"
+	@echo "make test-browser  drive the dashboard in headless Chromium (installs Debian's chromium if missing)"
 	@echo "make bench     speed and memory benchmarks -> benchmarks/RESULTS.md"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -47,6 +49,28 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(PY) -m pytest -q -n 2 -m ""
+
+# Solara loads its JS/CSS from a CDN unless they sit in the venv's proxy cache (npm registry, ~100 MB, once).
+SOLARA_CDN := $(VENV)/share/solara/cdn
+$(SOLARA_CDN)/.complete: scripts/fetch_solara_assets.sh | $(STAMP)
+	scripts/fetch_solara_assets.sh $(VENV)
+	@touch $@
+
+dashboard-assets: $(SOLARA_CDN)/.complete
+
+dashboard: $(STAMP) dashboard-assets
+	$(VENV)/bin/community-sim dashboard
+
+# Debian's Chromium for the browser test (never downloaded by Playwright).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; \
+	fi
+	@/usr/bin/chromium --version 2>/dev/null | tail -1
+
+test-browser: $(STAMP) dashboard-assets browser-deps
+	$(PY) -m pytest -q -p no:xdist -m browser tests/test_dashboard_browser.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

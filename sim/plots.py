@@ -155,12 +155,13 @@ def _band(df: pd.DataFrame, col: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["day", "mean", "lo", "hi"])
 
 
-def trajectories(metrics: pd.DataFrame, arms: list[str] | None = None) -> Figure:
+def trajectories(metrics: pd.DataFrame, arms: list[str] | None = None,
+                 figsize: tuple[float, float] = (11, 6.2), title: str | None = None) -> Figure:
     """Daily trajectories per arm: mean over replicates with a 95 % band (``TRAJECTORY_PANELS``)."""
     arms = arms or list(dict.fromkeys(metrics["arm"].astype(str)))
     colors = arm_colors(arms)
     n_rep = metrics.groupby("arm", observed=True)["replicate"].nunique()
-    fig = _figure(11, 6.2)
+    fig = _figure(*figsize)
     axes = fig.subplots(2, 3, sharex=True)
     for ax, (col, title, unit, cumulative) in zip(axes.flat, TRAJECTORY_PANELS):
         for arm in arms:
@@ -180,7 +181,7 @@ def trajectories(metrics: pd.DataFrame, arms: list[str] | None = None) -> Figure
     for ax in axes[-1]:
         ax.set_xlabel("day of the run")
     axes.flat[0].legend(title="arm (replicates)", loc="best")
-    fig.suptitle("Trajectories per arm: mean over replicates, band = 95 % interval of the mean",
+    fig.suptitle(title or "Trajectories per arm: mean over replicates, band = 95 % interval of the mean",
                  fontweight="bold")
     return fig
 
