@@ -566,6 +566,15 @@ def parse_sweep(text: str, file: str = "<sweep>", *, base_dir: str | Path = ".")
 
 def from_dict(doc: dict[str, Any], file: str = "<sweep>", *, base_dir: str | Path = ".") -> Sweep:
     """Validate a parsed sweep mapping (see the module docstring for its shape)."""
+    try:
+        return _from_dict(doc, file, base_dir)
+    except SweepError:
+        raise
+    except ScenarioError as e:  # raised by the scenario helpers we reuse
+        raise _wrap(e) from None
+
+
+def _from_dict(doc: dict[str, Any], file: str, base_dir: str | Path) -> Sweep:
     for key, value in doc.items():
         if key not in _TOP_KEYS:
             raise _err(file, key, value, "unknown top-level key; allowed: "
@@ -603,30 +612,27 @@ def from_dict(doc: dict[str, Any], file: str = "<sweep>", *, base_dir: str | Pat
 
     # base and arms: validated like a scenario's (same messages)
     base_raw = doc.get("base", {})
-    try:
-        if model == "community":
-            base_params = _params(Params(), base_raw, file, "base", base_dir)
-            base = _flat(base_raw, base_params)
-        elif base_raw:
-            raise _err(file, "base", base_raw, "the ishigami model has no base parameters")
-        else:
-            base_params, base = None, {}
-        arms_raw = doc.get("arms", {"base": {}}) or {"base": {}}
-        if len(arms_raw) > 100:
-            raise _err(file, "arms", len(arms_raw), "at most 100 arms are allowed")
-        arms = []
-        for name, table in arms_raw.items():
-            if not ARM_NAME.match(name):
-                raise _err(file, f"arms.{name}", name, "an arm name must be 1-64 letters, digits, '_' or '-'")
-            if not isinstance(table, dict):
-                raise _err(file, f"arms.{name}", table, f"must be a table of parameter overrides ([arms.{name}])")
-            table = {k: v for k, v in table.items() if k != "description"}
-            if model == "ishigami" and table:
-                raise _err(file, f"arms.{name}", table, "the ishigami model takes no arm overrides")
-            arms.append((name, _flat(table, _params(base_params, table, file, f"arms.{name}", base_dir))
-                         if model == "community" else {}))
-    except ScenarioError as e:
-        raise _wrap(e) from None
+    if model == "community":
+        base_params = _params(Params(), base_raw, file, "base", base_dir)
+        base = _flat(base_raw, base_params)
+    elif base_raw:
+        raise _err(file, "base", base_raw, "the ishigami model has no base parameters")
+    else:
+        base_params, base = None, {}
+    arms_raw = doc.get("arms") or {"base": {}}
+    if len(arms_raw) > 100:
+        raise _err(file, "arms", len(arms_raw), "at most 100 arms are allowed")
+    arms = []
+    for name, table in arms_raw.items():
+        if not ARM_NAME.match(name):
+            raise _err(file, f"arms.{name}", name, "an arm name must be 1-64 letters, digits, '_' or '-'")
+        if not isinstance(table, dict):
+            raise _err(file, f"arms.{name}", table, f"must be a table of parameter overrides ([arms.{name}])")
+        table = {k: v for k, v in table.items() if k != "description"}
+        if model == "ishigami" and table:
+            raise _err(file, f"arms.{name}", table, "the ishigami model takes no arm overrides")
+        arms.append((name, _flat(table, _params(base_params, table, file, f"arms.{name}", base_dir))
+                     if model == "community" else {}))
     arm_names = [a for a, _ in arms]
     compare = s.get("compare")
     if compare is not None:
