@@ -7,10 +7,10 @@ function ``(world, today, rng) -> paid`` called daily by the incentives phase
 (:mod:`sim.phases.incentives`); it returns the currency paid out today.
 
 * ``none``: no incentives (today's behaviour).
-* ``weekly_fund``: entry fees flow into each group's fund (share
-  ``fund_share``, see the growth phase). Every 7 days a group pays
-  ``fund / max(1, fund_weeks - weeks already paid)`` (the fund spread evenly
-  over ``fund_weeks`` weeks) in equal prizes to its top ``fund_winners``
+* ``weekly_fund``: every 7 days each group pays part of its fund (fed by entry fees) to its top contributors of the week.
+  Fees flow into the fund with share ``fund_share`` (growth phase); a payout
+  is ``fund / max(1, fund_weeks - weeks already paid)`` (the fund spread evenly
+  over ``fund_weeks`` weeks) in equal prizes to the top ``fund_winners``
   contributors of the week, ranked by *effective* (on-topic) posts, or by raw
   posts when the operator commits the "undefined effective activity" suicide
   behaviour [003]. A winner's satisfaction rises by
