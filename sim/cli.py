@@ -268,7 +268,7 @@ def policy_families() -> list[tuple[str, str, dict[str, str]]]:
 def _policy_line(name: str, func: Any, module_doc: str | None) -> str:
     if getattr(func, "__doc__", None) and func.__doc__.strip():
         return _first_line(func.__doc__)
-    m = re.search(rf"^[ \t]*[*-][ \t]*``{re.escape(name)}``[ \t]*[:-][ \t]*(.+(?:\n(?![ \t]*[*-] )[ \t]+\S.*)*)",
+    m = re.search(rf"^[ \t]*[*-][ \t]*``{re.escape(name)}``(?:[ \t]*\[[^\]]*\])?[ \t]*[:-]\s*(.+(?:\n(?![ \t]*[*-] )[ \t]+\S.*)*)",
                   module_doc or "", re.MULTILINE)
     if not m:
         return "(no description)"

@@ -71,7 +71,7 @@ from sim.metrics import OUTCOMES
 from sim.network import EdgeListError, load_edgelist
 from sim.params import ParamError, Params, _resolve
 
-__all__ = ["ScenarioError", "Arm", "Run", "Scenario", "load_scenario", "parse_scenario",
+__all__ = ["ScenarioError", "Arm", "Run", "Scenario", "load_scenario", "parse_scenario", "from_dict",
            "replicate_seed", "dumps_toml", "LIMITS"]
 
 MAX_FILE_BYTES = 1_000_000
