@@ -163,7 +163,7 @@ def trajectories(metrics: pd.DataFrame, arms: list[str] | None = None,
     n_rep = metrics.groupby("arm", observed=True)["replicate"].nunique()
     fig = _figure(*figsize)
     axes = fig.subplots(2, 3, sharex=True)
-    for ax, (col, title, unit, cumulative) in zip(axes.flat, TRAJECTORY_PANELS):
+    for ax, (col, panel_title, unit, cumulative) in zip(axes.flat, TRAJECTORY_PANELS):
         for arm in arms:
             sub = metrics[metrics["arm"].astype(str) == arm][["replicate", "day", col]].copy()
             if cumulative:
@@ -172,7 +172,7 @@ def trajectories(metrics: pd.DataFrame, arms: list[str] | None = None,
             ax.plot(b["day"], b["mean"], color=colors[arm], lw=1.6, label=f"{arm} (n={n_rep.get(arm, 0)})")
             # every metric drawn here is non-negative: a t-interval below 0 is clipped at 0
             ax.fill_between(b["day"], b["lo"].clip(lower=0), b["hi"], color=colors[arm], alpha=0.2, lw=0)
-        ax.set_title(title)
+        ax.set_title(panel_title)
         if col == "groups":
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(unit)
@@ -490,8 +490,7 @@ def plot_run(run_dir: Path) -> list[Path]:
     ]
     paths: list[Path] = []
     for stem, draw, caption in specs:
-        if stem != "trajectories" and stem in ("group_sizes", "fission_tree") and not len(t.groups) \
-                and not len(t.group_metrics):
+        if stem in ("group_sizes", "fission_tree") and not len(t.groups) and not len(t.group_metrics):
             continue
         if stem in ("cohort_retention", "network") and not len(t.events):
             continue
