@@ -122,6 +122,7 @@ def day_metrics(w: World, t: Today, gm: dict[str, np.ndarray]) -> dict[str, Any]
         "eliminated": c.get("eliminated", 0),
         "entry_fees": c.get("entry_fees", 0.0),
         "fund_paid": c.get("fund_paid", 0.0),
+        "admin_dues": c.get("admin_dues", 0.0),
         "splits": int((w.groups.created == w.day).sum()),
         **tree_shape(w, gm["members"]),
         "admins": int((ms.role[rows] == Role.ADMIN).sum()),

@@ -37,7 +37,7 @@ METRIC_COLUMNS = ("members", "groups", "daily_active", "ugc_posts", "pgc_posts",
                   "top1_share", "top10_share", "invites", "joins", "leaves", "mutes", "purchases",
                   "revenue", "operator_workload", "spam_share", "mean_alignment", "mean_trust",
                   "mean_satisfaction", "mean_engagement", "strong_tie_share", "max_group_size",
-                  "eliminated", "entry_fees", "fund_paid", "splits", "tree_depth", "tree_breadth",
+                  "eliminated", "entry_fees", "fund_paid", "admin_dues", "splits", "tree_depth", "tree_breadth",
                   "child_member_share", "admins", "distributors", "attendees", "operator_cost")
 
 

@@ -416,8 +416,9 @@ class AdmissionParams:
 class IncentivesParams:
     """Paying contributors (see sim.policies.incentives) [004]."""
 
-    incentive_policy: str = param("none", "-", source="[004]", choices=("none", "weekly_fund"),
-                                  doc="none, or a weekly fund paid to the top contributors from entry fees")
+    incentive_policy: str = param("none", "-", source="[004]",
+                                  choices=("none", "weekly_fund", "paid_admins", "weekly_fund_and_paid_admins"),
+                                  doc="weekly fund for top contributors (from entry fees), crowdfunded paid admins, or both")
     fund_share: float = param(1.0, "share of fees", 0.0, 1.0, source="[004] 取之于民,用之于民",
                               doc="share of entry fees paid into the group's fund")
     fund_weeks: int = param(52, "weeks", 1, 5200, source="[004]",
@@ -428,6 +429,8 @@ class IncentivesParams:
                               doc="prize giving 63% of the full effect (winner's satisfaction +1; motivation)")
     fund_response: float = param(0.5, "x", 0.0, 10.0, source="[004] guess",
                                  doc="extra posting by members of a group with a large weekly prize")
+    admin_dues: float = param(10.0, "currency/member/month", 0.0, 1e6, source="[004] 众筹供养群管",
+                              doc="dues each member pays monthly to fund the paid admins")
 
 
 @dataclass(frozen=True)

@@ -354,6 +354,8 @@ class Groups:
         self.fund = np.zeros(0)  # weekly-fund balance (currency) [004]
         self.fund_weeks_paid = np.zeros(0, np.int32)
         self.prize = np.zeros(0)  # prize per winner at the last payout (currency)
+        self.admin_pot = np.zeros(0)  # crowdfunded dues not yet paid to admins (currency) [004]
+        self.kpi_last = np.zeros(0)  # the group's effective posts in the last paid-admin week [004]
 
     @property
     def n(self) -> int:
@@ -371,7 +373,7 @@ class Groups:
         self.audience = np.append(self.audience, np.int8(audience))
         for name in ("parent_size_before", "parent_size_after", "child_size"):
             setattr(self, name, np.append(getattr(self, name), np.int32(-1)))
-        for name in ("fund", "fund_weeks_paid", "prize"):
+        for name in ("fund", "fund_weeks_paid", "prize", "admin_pot", "kpi_last"):
             setattr(self, name, np.append(getattr(self, name), 0))
         return self.n - 1
 
