@@ -298,11 +298,13 @@ class Ties:
         new_key = src * n + dst
         new_key, idx = np.unique(new_key, return_index=True)
         st = st[idx]
-        old_key = self.src.astype(np.int64) * n + self.indices
-        pos = np.searchsorted(old_key, new_key)
-        exists = np.zeros(len(new_key), bool)
-        if len(old_key):
-            exists = old_key[np.minimum(pos, len(old_key) - 1)] == new_key
+        # existence and insertion point, searched within each new tie's row: O(new ties x degree),
+        # not O(all ties) per day (the global key array cost ~0.1 s a day at 10^6 persons)
+        row, col = new_key // n, new_key % n
+        owner, e = self.entries_of(row)
+        exists = np.bincount(owner, weights=self.indices[e] == col[owner], minlength=len(row)) > 0
+        before = np.bincount(owner, weights=self.indices[e] < col[owner], minlength=len(row)).astype(np.int64)
+        pos = self.indptr[row] + before
         new_key, st, pos = new_key[~exists], st[~exists], pos[~exists]
         if len(new_key) == 0:
             return 0
