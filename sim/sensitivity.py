@@ -8,7 +8,7 @@ Which analysis a sweep gets follows from its sampler:
 * ``morris``: elementary effects ``mu_star`` (importance, with a 95 %
   bootstrap interval), ``sigma`` (interactions / non-linearity) and ``mu``
   (Morris 1991; Campolongo et al. 2007; SALib's ``morris.analyze``), in the
-  outcome's units per unit-normalised range of the parameter.
+  outcome's units per unit-normalised range of the parameter (SALib's scale).
 * ``lhs``: the moment-independent ``delta`` and first-order ``S1`` with
   intervals (Borgonovo 2007; Plischke et al. 2013; SALib's ``delta.analyze``).
 * ``grid``: per cell of the grid, the mean of each outcome with its 95 %
@@ -151,8 +151,8 @@ def delta_table(sweep: Sweep, df: pd.DataFrame, seed: int | None = None) -> tupl
     seed = sweep.seed if seed is None else seed
 
     def method(y):
-        r = delta.analyze(problem, x, y, conf_level=0.95, seed=seed)
-        return {"delta": r["delta"], "delta_conf": r["delta_conf"], "S1": r["S1"], "S1_conf": r["S1_conf"]}
+        r = delta.analyze(problem, x, y, num_resamples=50, conf_level=0.95, seed=seed)
+        return {"delta": r["delta_raw"], "delta_conf": r["delta_raw_conf"], "S1": r["S1"], "S1_conf": r["S1_conf"]}
 
     return _indices(sweep, df, method)
 
