@@ -216,10 +216,37 @@ class CommunityModel(mesa.Model):
             "parent_size_after": g.parent_size_after, "child_size": g.child_size,
         })
 
+    def members(self) -> pd.DataFrame:
+        """One row per live membership now: who is in which group, in what role, how engaged.
+
+        Feeds the participation Lorenz curve (``posts``) and per-member analyses.
+        """
+        ms = self.world.ms
+        r = ms.live_rows()
+        return pd.DataFrame({
+            "person": ms.person[r], "group": ms.group[r],
+            "role": pd.Categorical.from_codes(ms.role[r], [x.name.lower() for x in Role]),
+            "joined": ms.joined[r], "posts": ms.posts[r], "purchases": ms.purchases[r],
+            "engagement": ms.engagement[r], "satisfaction": ms.satisfaction[r], "trust": ms.trust[r],
+            "alignment": ms.alignment[r], "muted": ms.muted[r],
+        })
+
+    def member_ties(self) -> pd.DataFrame:
+        """Ties between two current members (``u < v``) with their strength: the groups' tie graph now."""
+        t, group = self.world.ties, self.world.pop.group
+        keep = (t.src < t.indices) & (group[t.src] >= 0) & (group[t.indices] >= 0)
+        u, v = t.src[keep], t.indices[keep]
+        return pd.DataFrame({"u": u, "v": v, "strength": t.strength[keep],
+                             "same_group": group[u] == group[v]})
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every result table of the run by name; runners write each as ``<name>.parquet``."""
+        """Every result table of the run by name; runners write each as ``<name>.parquet``.
+
+        ``members`` and ``ties`` are snapshots at the end of the run; the others are histories.
+        """
         return {"metrics": self.metrics(), "group_metrics": self.group_metrics(),
-                "events": self.events(), "groups": self.groups()}
+                "events": self.events(), "groups": self.groups(), "members": self.members(),
+                "ties": self.member_ties()}
 
     @property
     def graph(self):

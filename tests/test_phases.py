@@ -261,3 +261,15 @@ def test_conversion_rate_matches_formula(world_factory):
     for bought, p in ((new, 0.5 * 0.8 * 0.5 * 2.0), (first, 0.5 * 0.8 * 0.5)):
         assert abs(bought.mean() - p) < 4 * math.sqrt(p * (1 - p) / len(bought))
     assert EventKind.PURCHASE.name.lower() in set(w.events.frame().kind)
+
+
+def test_without_the_capacity_rule_a_full_group_turns_the_last_arrivals_away(world_factory):
+    n = 60
+    w = world_factory(n, [(0, j, 0.9) for j in range(1, n)], members={0: 0, 1: 0},
+                      overrides={"capacity": 5, "split_rules": [], "invite_rate": 50.0,
+                                 "join_max": 1.0, "invite_threshold": -1.0})
+    growth.run(w, today_for(w, active=[True, True]), RNG(4))
+    inv = w.events.frame().query("kind == 'invite'")
+    assert inv.joined.sum() == 3 and w.group_sizes().tolist() == [5]  # 3 free seats, no overflow group
+    assert w.groups.n == 1
+    w.check()

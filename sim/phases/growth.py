@@ -17,7 +17,9 @@
 * Joiners start with trust interpolated between ``trust_stranger`` and
   ``trust_acquaintance`` by their tie strength to the inviter [000-7].
 * A group at capacity overflows: joiners beyond its free seats go to an
-  overflow group the operator opens (child of the full group).
+  overflow group the operator opens (child of the full group). Without the
+  ``capacity`` splitting rule (``splitting.split_rules``), a full group turns
+  the last arrivals away instead (logged as not joined).
 * When the operator pulls people in at random (suicide behaviour
   ``unclear_profile`` [003]) alignment does not gate joining (exponent 0).
 * Entry (:mod:`sim.policies.entry`): an invitee who accepts must pass the
@@ -72,6 +74,8 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     ap = w.params.admission
     joins[joins] = admission.POLICIES[ap.screening](w, invitee[joins], group[joins], rng)
     joins[joins] = admission.pays_fee(w, invitee[joins], group[joins], rng)
+    if "capacity" not in w.params.splitting.split_rules:
+        joins[joins] = has_seat(w, group[joins])
     w.events.log(w.day, EventKind.INVITE, invitee, group, actor=inviter, cause=Cause.INVITATION,
                  friends_inside=np.minimum(k_in, np.iinfo(np.int16).max), joined=joins)
 
@@ -94,6 +98,20 @@ def friends_inside(w: World, persons: np.ndarray, groups: np.ndarray) -> tuple[n
     k = np.bincount(owner, weights=inside, minlength=len(persons)).astype(np.int64)
     s = np.bincount(owner, weights=ties.strength[e] * inside, minlength=len(persons))
     return k, s
+
+
+def has_seat(w: World, groups: np.ndarray) -> np.ndarray:
+    """Which of these arrivals (in order) find a free seat in their group, with no overflow groups.
+
+    Without the ``capacity`` splitting rule a full group turns the last arrivals away.
+    """
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    rank = np.arange(len(groups)) - np.searchsorted(sorted_groups, sorted_groups)
+    free = w.groups.capacity - w.group_sizes()
+    seat = np.empty(len(groups), bool)
+    seat[order] = rank < free[sorted_groups]
+    return seat
 
 
 def seat_and_join(w: World, persons: np.ndarray, groups: np.ndarray, *, trust: np.ndarray | float,
