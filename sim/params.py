@@ -343,6 +343,8 @@ class SplittingParams:
                                     doc="how often the operator moves seniors, distributors, partners to their own groups")
     segment_min_members: int = param(5, "members", 1, 100_000, source="guess",
                                      doc="members of one audience a mixed group must hold before they get their own group")
+    mixing_penalty: float = param(0.5, "share of PGC", 0.0, 1.0, source="[000-3]",
+                                  doc="share of operator posts that miss a member's audience in a fully mixed group")
 
 
 @dataclass(frozen=True)

@@ -273,3 +273,19 @@ def test_without_the_capacity_rule_a_full_group_turns_the_last_arrivals_away(wor
     assert inv.joined.sum() == 3 and w.group_sizes().tolist() == [5]  # 3 free seats, no overflow group
     assert w.groups.n == 1
     w.check()
+
+
+def test_mixed_audiences_lower_the_on_topic_share_of_operator_posts(world_factory):
+    from sim.phases.content import audience_mix
+
+    w = world_factory(6, [], members={0: 0, 1: 0, 2: 0, 3: 0, 4: 1, 5: 1}, n_groups=2)
+    w.ms.role[:2] = Role.DISTRIBUTOR  # group 0: 2 distributors + 2 consumers; group 1: consumers
+    assert audience_mix(w).tolist() == pytest.approx([0.5, 0.0])
+    w = world_factory(4, [], members={0: 0, 1: 0, 2: 0, 3: 0},
+                      overrides={"pgc_per_day": 200, "verticality": 1.0, "mixing_penalty": 0.6,
+                                 "ugc_rate": 0.0})
+    w.ms.role[:2] = Role.PARTNER
+    t = Today(rows=w.ms.live_rows())
+    content.run(w, t, RNG(0))
+    expected = 1 - 0.6 * 0.5
+    assert abs(t.on_g[0] / 200 - expected) < 4 * math.sqrt(expected * (1 - expected) / 200)

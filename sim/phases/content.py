@@ -16,6 +16,13 @@ The operator's practice scales these rules (:mod:`sim.policies.content`,
 weekly fund's motivation; its on-topic probability by ``chatter_on_topic`` when
 effective activity is undefined; ads by ``ad_deterrence`` unless the operator is
 lax on ads [003, 004].
+
+Mixed audiences [000-3]: when consumers, senior members, distributors and
+partners share a group, part of what the operator posts is meant for another
+audience. The on-topic share of operator posts is multiplied by
+``1 - mixing_penalty * D_g``, with ``D_g`` the Gini-Simpson diversity of the
+group's audiences (0 when everyone is one audience, as after ``segment``
+splitting; 0 by default, when no role rules create those audiences).
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ import numpy as np
 from sim.phases import Today
 from sim.policies import content as policy
 from sim.policies.incentives import motivation
-from sim.state import World
+from sim.state import Role, World
+
+AUDIENCES = (Role.SENIOR, Role.DISTRIBUTOR, Role.PARTNER)  # everyone else is a consumer
 
 
 def run(w: World, t: Today, rng: np.random.Generator) -> None:
@@ -51,7 +60,18 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     live_g = (np.bincount(g, minlength=G) > 0)
     pgc = policy.POLICIES[cp.schedule](cp.pgc_per_day, G, rng)
     t.pgc_g = np.where(live_g, pgc, 0).astype(np.int64)
-    pgc_on = rng.binomial(t.pgc_g, cp.verticality)
+    pgc_on = rng.binomial(t.pgc_g, cp.verticality * (1 - w.params.splitting.mixing_penalty * audience_mix(w)))
     t.ads_g = np.bincount(g, weights=t.ads, minlength=G)
     t.on_g = pgc_on + np.bincount(g, weights=t.ugc_on, minlength=G)
     t.total_g = t.pgc_g + np.bincount(g, weights=t.ugc, minlength=G) + t.ads_g
+
+
+def audience_mix(w: World) -> np.ndarray:
+    """Per group: Gini-Simpson diversity ``1 - sum_k share_k^2`` of its members' audiences [000-3]."""
+    rows = w.ms.live_rows()
+    role, group, G = w.ms.role[rows], w.ms.group[rows], w.groups.n
+    size = np.bincount(group, minlength=G).astype(float)
+    counts = [np.bincount(group, weights=role == a, minlength=G) for a in AUDIENCES]
+    counts.append(size - sum(counts))  # consumers
+    share = np.divide(counts, size, out=np.zeros((len(counts), G)), where=size > 0)
+    return np.where(size > 0, 1 - (share ** 2).sum(axis=0), 0.0)
