@@ -55,10 +55,10 @@ def time_construction(n_persons: int, seed: int = 1) -> dict:
     return {"population_s": t1 - t0, "graph_s": t2 - t1, "ties": int(len(ties.indices) // 2)}
 
 
-def run_engine(model_cls, n_persons: int, days: int, seed: int = 1) -> dict:
+def run_engine(model_cls, n_persons: int, days: int, seed: int = 1, **kwargs) -> dict:
     """Build and run one model; member-days are the members at the start of each day."""
     t0 = time.perf_counter()
-    model = model_cls(rng=seed, **scenario(n_persons))
+    model = model_cls(rng=seed, **scenario(n_persons), **kwargs)
     t1 = time.perf_counter()
     model.run(days)
     t2 = time.perf_counter()
@@ -84,7 +84,8 @@ def versus_reference(n_persons: int, days: int) -> dict:
     from sim.reference import ReferenceModel
 
     return {"array": run_engine(CommunityModel, n_persons, days),
-            "reference": run_engine(ReferenceModel, n_persons, days)}
+            "reference": run_engine(ReferenceModel, n_persons, days, schedule="members"),
+            "reference_all": run_engine(ReferenceModel, n_persons, days, schedule="all")}
 
 
 def profile(n_persons: int, days: int, top: int = 15) -> dict:

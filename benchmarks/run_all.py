@@ -97,16 +97,19 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int) 
     if versus:
         L += ["## Against the idiomatic Mesa reference (same process, same parameters)", "",
               "`sim/reference/` runs the same core rules with one Python `Person` agent per person and "
-              "staged `AgentSet.do` calls over the *members* only (non-members are never visited, so "
-              "the ratio is not inflated by idle agents). Policies beyond the core rules (roles, "
-              "splitting, elimination, incentives, events) run in the array engine only, so the array "
-              "engine does more work per day than the reference in this comparison.", "",
-              "| persons | days | array member-days/s | reference member-days/s | ratio | "
-              "array constructor s | reference constructor s |", "|---:|---:|---:|---:|---:|---:|---:|"]
+              "staged `AgentSet.do` calls. *lean* visits the day's members only (non-members are never "
+              "touched); *all* visits every person each stage, as `model.agents_by_type[Person].do(...)` "
+              "does (non-members return at once). Policies beyond the core rules (roles, splitting, "
+              "elimination, incentives, events) run in the array engine only, so the array engine does "
+              "more work per day than the reference here. Ratios are of member-days per second.", "",
+              "| persons | days | array md/s | reference lean md/s | ratio | reference all md/s | ratio | "
+              "constructor s: array / lean / all |", "|---:|---:|---:|---:|---:|---:|---:|---|"]
         for v in versus:
-            a, r = v["array"], v["reference"]
+            a, r, r2 = v["array"], v["reference"], v["reference_all"]
             L.append(f"| {a['persons']:,} | {a['days']} | {a['md_per_s']:,.0f} | {r['md_per_s']:,.0f} | "
-                     f"**{a['md_per_s'] / r['md_per_s']:.1f}x** | {a['build_s']:.2f} | {r['build_s']:.2f} |")
+                     f"**{a['md_per_s'] / r['md_per_s']:.1f}x** | {r2['md_per_s']:,.0f} | "
+                     f"**{a['md_per_s'] / r2['md_per_s']:.1f}x** | "
+                     f"{a['build_s']:.2f} / {r['build_s']:.2f} / {r2['build_s']:.2f} |")
         L.append("")
 
     if prof:
@@ -126,9 +129,10 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int) 
                  f"({r['members_mean']:,.0f} members) | {'met' if r['md_per_s'] >= TARGET_MD_PER_S else 'MISSED'} |")
     ten_k = [v for v in versus if v["array"]["persons"] == 10_000]
     if ten_k:
-        ratio = ten_k[0]["array"]["md_per_s"] / ten_k[0]["reference"]["md_per_s"]
-        L.append(f"| >= {TARGET_RATIO:.0f}x the reference at 10^4 persons | {ratio:.1f}x | "
-                 f"{'met' if ratio >= TARGET_RATIO else 'MISSED'} |")
+        for key, label in (("reference", "lean (members only)"), ("reference_all", "all persons visited")):
+            ratio = ten_k[0]["array"]["md_per_s"] / ten_k[0][key]["md_per_s"]
+            L.append(f"| >= {TARGET_RATIO:.0f}x the reference at 10^4 persons, {label} | {ratio:.1f}x | "
+                     f"{'met' if ratio >= TARGET_RATIO else 'MISSED'} |")
     if 1_000_000 in by_n and by_n[1_000_000]["days"] == 365:
         r = by_n[1_000_000]
         total = r["build_s"] + r["run_s"]

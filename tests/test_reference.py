@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from sim import CommunityModel
 from sim.reference import REFERENCE_COLUMNS, ReferenceModel
@@ -36,8 +37,9 @@ def test_core_seeding_screens_spammers_and_blast_overflows_at_capacity():
     assert blast.groups[1].parent == 0
 
 
-def test_state_stays_consistent_over_a_run():
-    m = ReferenceModel(rng=3, n_persons=500, seeding="blast", budget=200).run(20)
+@pytest.mark.parametrize("schedule", ["members", "all"])
+def test_state_stays_consistent_over_a_run(schedule):
+    m = ReferenceModel(rng=3, n_persons=500, seeding="blast", budget=200, schedule=schedule).run(20)
     persons = m.agents_by_type[Person]
     for p in persons:
         for f, s in p.friends.items():
@@ -46,3 +48,8 @@ def test_state_stays_consistent_over_a_run():
             assert p in p.group.members and 0.0 <= p.engagement <= 1.0 and 0.0 <= p.trust <= 1.0
     assert sum(len(g.members) for g in m.groups) == len(m.members) == m.metrics()["members"].iloc[-1]
     assert all(len(g.members) <= g.capacity for g in m.groups)
+
+
+def test_unknown_schedule_is_refused():
+    with pytest.raises(ValueError, match="schedule = 'some'"):
+        ReferenceModel(rng=1, n_persons=100, schedule="some")

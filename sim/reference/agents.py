@@ -84,7 +84,7 @@ class Person(mesa.Agent):
         self.group: Group | None = None
         self.cooldown_until = NEVER
         self.active_on = -1  # last day it looked into its group
-        self.active = False
+        self.active = self.in_today = False
         self.ugc = self.ugc_on = self.ads = 0
         self.value = self.spam_share = 0.0
 
@@ -112,6 +112,10 @@ class Person(mesa.Agent):
     def look_and_post(self) -> None:
         """Look in with probability e (lurkers less); post UGC or ads (ODD §7.2)."""
         cp, day = self.model.params.content, self.model.day
+        self.in_today = self.group is not None  # a member at the start of the day
+        if not self.in_today:  # visited by the all-persons schedule: nothing to do
+            self.active = False
+            return
         look = self.engagement * self.model.params.churn.muted_activity if self.muted else self.engagement
         self.active = self.random.random() < look
         self.ugc = self.ugc_on = self.ads = 0
@@ -132,6 +136,8 @@ class Person(mesa.Agent):
     # ------------------------------------------------------------------ 2. attention and value
     def read(self) -> None:
         """Value of the day from content, friends, identity, noise and spam (ODD §7.3)."""
+        if not self.in_today:
+            return
         vp, cp, day = self.model.params.value, self.model.params.content, self.model.day
         g, A = self.group, self.attention
         total = g.total
@@ -157,6 +163,8 @@ class Person(mesa.Agent):
     # ------------------------------------------------------------------ 3. updates
     def update(self) -> None:
         """Satisfaction, trust, engagement; own ties inside the group; maybe a new tie (ODD §7.4)."""
+        if not self.in_today:
+            return
         m = self.model
         up, day = m.params.update, m.day
         if self.active:
@@ -188,6 +196,8 @@ class Person(mesa.Agent):
     # ------------------------------------------------------------------ 4. churn
     def churn(self) -> None:
         """Leave, mute or unmute (ODD §7.5)."""
+        if not self.in_today:
+            return
         cp = self.model.params.churn
         S = self.satisfaction
         fed_up = self.active and self.spam_share > self.spam_tolerance and not self.spammer

@@ -1,5 +1,10 @@
 """ReferenceModel: the core rules as a plain Mesa model, one Python object per person.
 
+``schedule="members"`` (default) runs each stage over the day's members only
+(a lean Mesa model); ``schedule="all"`` visits every person, as a model that
+calls ``model.agents_by_type[Person].do(...)`` does: non-members return at
+once, but each visit costs a Python call. Both compute the same model.
+
 This is how a Mesa user would write the model of ``docs/ODD.md`` (§5, §7.1-7.7):
 ``Person`` agents with their own attributes and a ``friends`` dict, a staged
 day where every member runs each rule in turn (``AgentSet.do``), Mesa's
@@ -33,6 +38,7 @@ from sim.params import Params
 from sim.reference.agents import Group, Person
 from sim.state import Cause, Population, Role, alignment
 
+SCHEDULES = ("members", "all")  # which agents each stage visits: the day's members, or every person
 REFERENCE_COLUMNS = ("day", "members", "daily_active", "revenue", "lurker_share", "groups",
                      "max_group_size", "effective_activity", "invites", "joins", "leaves", "purchases")
 
@@ -40,7 +46,11 @@ REFERENCE_COLUMNS = ("day", "members", "daily_active", "revenue", "lurker_share"
 class ReferenceModel(mesa.Model):
     """The core rules, per agent. Same constructor and ``run``/``metrics`` as ``CommunityModel``."""
 
-    def __init__(self, params: Params | None = None, *, rng: int | None = None, **overrides: Any):
+    def __init__(self, params: Params | None = None, *, rng: int | None = None, schedule: str = "members",
+                 **overrides: Any):
+        if schedule not in SCHEDULES:
+            raise ValueError(f"schedule = {schedule!r}: must be one of {', '.join(map(repr, SCHEDULES))}")
+        self.schedule = schedule
         params = (params or Params()).with_overrides(overrides) if overrides else (params or Params())
         if params.network.graph == "edgelist":
             raise NotImplementedError("the reference model builds generated graphs only")
@@ -76,7 +86,10 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         """One day: the same stages, in the same order, as ``CommunityModel.step``."""
         self.day = self.steps
-        members_today = AgentSet(list(self.members), random=self.random)
+        if self.schedule == "members":
+            members_today = AgentSet(list(self.members), random=self.random)
+        else:  # every person is visited; non-members return at once (in_today is False)
+            members_today = self.agents_by_type[Person]
         for group in self.groups:
             group.post()
         members_today.do("look_and_post")
@@ -186,13 +199,13 @@ class ReferenceModel(mesa.Model):
         self._today = {
             "day": day,
             "members": len(members),
-            "daily_active": sum(1 for p in members_today if p.active),
+            "daily_active": sum(1 for p in members_today if p.in_today and p.active),
             "revenue": self.purchases_today * self.params.conversion.price,
             "lurker_share": (sum(p.last_post <= day - LURK_WINDOW for p in members) / len(members)
                              if members else float("nan")),
             "groups": sum(s > 0 for s in sizes),
             "max_group_size": max(sizes),
-            "effective_activity": float(sum(p.ugc_on for p in members_today)),
+            "effective_activity": float(sum(p.ugc_on for p in members_today if p.in_today)),
             "purchases": self.purchases_today,
             **counts,
         }
