@@ -38,6 +38,26 @@ class Today:
     counts: dict = field(default_factory=dict)  # scalar tallies: invites, joins, leaves, ...
     same_group_ties: int = 0
     strong_same_group_ties: int = 0
+    _group_ties: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def group_ties(self, w) -> tuple[np.ndarray, np.ndarray]:
+        """Ties between two members of the same group at the start of the day: ``(owner, entry)``.
+
+        ``owner`` indexes ``rows``, ``entry`` the CSR entries of ``w.ties``. Gathered once and
+        shared by the attention and update phases, which both run before anyone joins or
+        leaves (a performance cache: one pass over members' ties a day instead of two).
+        """
+        if self._group_ties is None:
+            owner, e = w.ties.entries_of(w.ms.person[self.rows].astype(np.int64))
+            same = w.pop.group[w.ties.indices[e]] == w.ms.group[self.rows][owner]
+            self._group_ties = (owner[same], e[same])
+        return self._group_ties
+
+    def active_persons(self, w) -> np.ndarray:
+        """Boolean per person: a member who looked into its group today."""
+        out = np.zeros(w.pop.n, bool)
+        out[w.ms.person[self.rows[self.active]]] = True
+        return out
 
 
 ORDER = ("content", "attention", "update", "churn", "growth", "conversion",

@@ -60,15 +60,7 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG001 (
 
 def active_friend_strength(w: World, t: Today) -> np.ndarray:
     """Per row: summed tie strength to friends active today in the same group (0 if inactive)."""
-    ms, ties = w.ms, w.ties
-    act = t.rows[t.active]
-    out = np.zeros(len(t.rows))
-    if len(act) == 0:
-        return out
-    active_group = np.full(w.pop.n, -1, np.int32)  # group a person is active in today, or -1
-    active_group[ms.person[act]] = ms.group[act]
-    owner, e = ties.entries_of(ms.person[act].astype(np.int64))
-    match = active_group[ties.indices[e]] == ms.group[act][owner]
-    sums = np.bincount(owner, weights=ties.strength[e] * match, minlength=len(act))
-    out[t.active] = sums
-    return out
+    ties = w.ties
+    owner, e = t.group_ties(w)  # ties inside a group, gathered once a day
+    match = t.active[owner] & t.active_persons(w)[ties.indices[e]]
+    return np.bincount(owner, weights=ties.strength[e] * match, minlength=len(t.rows))

@@ -51,21 +51,16 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
 
 def update_ties(w: World, t: Today) -> None:
     """Strengthen co-active ties inside groups, decay unused ones; count strong ties."""
-    up, ms, ties, pop = w.params.update, w.ms, w.ties, w.pop
-    persons = ms.person[t.rows].astype(np.int64)
-    owner, e = ties.entries_of(persons)
-    nbr = ties.indices[e]
-    same = pop.group[nbr] == ms.group[t.rows][owner]
-    active_person = np.zeros(pop.n, bool)
-    active_person[persons[t.active]] = True
-    co = same & t.active[owner] & active_person[nbr]
-    idle = same & ~co
+    up, ties = w.params.update, w.ties
+    owner, e = t.group_ties(w)  # ties between members of the same group
+    co = t.active[owner] & t.active_persons(w)[ties.indices[e]]
+    idle = ~co
     s = ties.strength
     s[e[co]] += up.tie_growth * (1 - s[e[co]])
     ie = e[idle]
     s[ie] = np.where(s[ie] > up.tie_floor, up.tie_floor + (s[ie] - up.tie_floor) * (1 - up.tie_decay), s[ie])
-    t.same_group_ties = int(same.sum()) // 2
-    t.strong_same_group_ties = int((s[e[same]] >= w.params.network.strong_tie_threshold).sum()) // 2
+    t.same_group_ties = len(e) // 2
+    t.strong_same_group_ties = int((s[e] >= w.params.network.strong_tie_threshold).sum()) // 2
 
 
 def form_new_ties(w: World, t: Today, rng: np.random.Generator) -> None:
