@@ -179,6 +179,9 @@ def run_scenario(scenario: Scenario, out: str | Path, *, jobs: int | None = None
         "runs": {rid: {**meta, **{k: v for k, v in old.get("runs", {}).get(rid, {}).items() if k not in meta},
                        "status": "done" if rid in done else "pending"} for rid, meta in info.items()},
     }
+    if resumed and old.get("git_revision") and old["git_revision"] != manifest["git_revision"]:
+        log(f"warning: the {resumed} finished runs in {out} were made by git revision {old['git_revision']}, "
+            f"this is {manifest['git_revision']}; use a new --out to rerun them with this code")
     store.write_manifest(manifest)
     write_text(out / "scenario.resolved.toml", scenario.resolved_toml(
         {"git_revision": manifest["git_revision"], "package_version": manifest["package_version"]}))

@@ -187,9 +187,12 @@ def test_more_replicates_reuse_the_finished_ones(tmp_path, capsys):
     f = small(tmp_path, replicates=2, days=4)
     out = tmp_path / "out"
     assert main(["run", str(f), "--out", str(out), "--jobs", "1", "--no-progress", "--no-figures"]) == 0
+    Store(out).update_manifest(lambda m: m.update(git_revision="0123abc"))  # as if made by older code
     assert main(["run", str(f), "--out", str(out), "--jobs", "1", "--no-progress", "--no-figures",
                  "--replicates", "3"]) == 0
-    assert "resuming: 4 of 6" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "resuming: 4 of 6" in err
+    assert "warning: the 4 finished runs" in err and "0123abc" in err
     assert len(pd.read_csv(out / "summary.csv")) == 6
 
 
