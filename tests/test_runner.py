@@ -183,7 +183,8 @@ def test_a_failing_run_is_reported_and_the_others_are_kept(tmp_path, monkeypatch
     assert "resuming: 3 of 4" in capsys.readouterr().err
 
 
-def test_more_replicates_reuse_the_finished_ones(tmp_path, capsys):
+def test_more_replicates_reuse_the_finished_ones(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(runner, "git_revision", lambda: "4567def")  # also outside a git checkout
     f = small(tmp_path, replicates=2, days=4)
     out = tmp_path / "out"
     assert main(["run", str(f), "--out", str(out), "--jobs", "1", "--no-progress", "--no-figures"]) == 0
