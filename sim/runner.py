@@ -237,9 +237,8 @@ def run_scenario(scenario: Scenario, out: str | Path, *, jobs: int | None = None
     ids = [r.run_id for r in runs]
     files = list(store.compact(ids, exclude=["summary"]).values())
     summary = store.collect(ids, "summary").to_pandas()
-    with_csv = out / "summary.csv"
-    write_text(with_csv, summary.to_csv(index=False))
-    files += [with_csv, out / "scenario.resolved.toml"]
+    csv_path = write_text(out / "summary.csv", summary.to_csv(index=False))
+    files += [csv_path, out / "scenario.resolved.toml"]
     manifest.update(status="complete", ended=_now())
     store.write_manifest(manifest)
     files.append(store.manifest_path)

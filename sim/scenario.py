@@ -199,7 +199,7 @@ class Scenario:
         for arm in self.arms:
             params = _params(arm.params, overrides, where, "", ".")
             merged = {sec: dict(leaves) for sec, leaves in arm.overrides.items()}
-            for sec, leaves in _nested(overrides, params, where, "").items():
+            for sec, leaves in _nested(overrides, params).items():
                 merged.setdefault(sec, {}).update(leaves)
             arms.append(dataclasses.replace(arm, overrides=merged, params=params))
         return dataclasses.replace(self, arms=tuple(arms))
@@ -296,7 +296,7 @@ def from_dict(doc: dict[str, Any], file: str = "<scenario>", *, base_dir: str | 
 
     base_raw = doc.get("base", {})
     base_params = _params(Params(), base_raw, file, "base", base_dir)
-    base = _nested(base_raw, base_params, file, "base")
+    base = _nested(base_raw, base_params)
 
     arms_raw = doc.get("arms")
     if not arms_raw:
@@ -317,7 +317,7 @@ def from_dict(doc: dict[str, Any], file: str = "<scenario>", *, base_dir: str | 
         if not isinstance(description, str):
             raise _value_error(file, f"{field}.description", description, "must be a string")
         params = _params(base_params, table, file, field, base_dir)
-        arms.append(Arm(name, description, _nested(table, params, file, field), params))
+        arms.append(Arm(name, description, _nested(table, params), params))
     # [resolved] and [provenance] are informational (written by the runner) and not read back.
     return Scenario(name=text["name"], description=text["description"], question=text["question"],
                     outcomes=outcomes, base=base, arms=tuple(arms), source=file, **numbers)
@@ -369,7 +369,7 @@ def _params(start: Params, overrides: dict[str, Any], file: str, field: str, bas
     return params
 
 
-def _nested(overrides: dict[str, Any], params: Params, file: str, field: str) -> dict[str, dict[str, Any]]:
+def _nested(overrides: dict[str, Any], params: Params) -> dict[str, dict[str, Any]]:
     """Overrides in canonical nested form ``{section: {leaf: final value}}`` (already validated)."""
     out: dict[str, dict[str, Any]] = {}
     for key, value in overrides.items():
