@@ -94,6 +94,14 @@ def _grow(arr: np.ndarray, n: int) -> np.ndarray:
     return new
 
 
+def _insert(arr: np.ndarray, old: np.ndarray, slots: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``arr`` with ``values`` at ``slots`` of the result; ``old`` marks where ``arr``'s items go."""
+    out = np.empty(len(old), arr.dtype)
+    out[old] = arr
+    out[slots] = values
+    return out
+
+
 def alignment(values: np.ndarray, center: np.ndarray, scale: float) -> np.ndarray:
     """Values alignment ``exp(-|v - c|^2 / (2 scale^2))`` in ``(0, 1]`` [000-1, 002].
 
@@ -276,8 +284,8 @@ class Ties:
         counts = self.indptr[persons + 1] - starts
         total = int(counts.sum())
         owner = np.repeat(np.arange(len(persons)), counts)
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        return owner, starts[owner] + offsets
+        shift = starts - (np.cumsum(counts) - counts)  # entry = position in the output + its row's shift
+        return owner, np.arange(total) + np.repeat(shift, counts)
 
     def add(self, u: np.ndarray, v: np.ndarray, strength: float | np.ndarray) -> None:
         """Buffer new undirected ties; existing ones are kept as they are."""
@@ -310,9 +318,13 @@ class Ties:
         if len(new_key) == 0:
             return 0
         rows = (new_key // n).astype(np.int32)
-        self.indices = np.insert(self.indices, pos, (new_key % n).astype(np.int32))
-        self.strength = np.insert(self.strength, pos, st)
-        self.src = np.insert(self.src, pos, rows)
+        # one insertion mask for the three arrays (np.insert recomputes it for each: 1.5x slower)
+        slots = pos + np.arange(len(pos))
+        old = np.ones(len(self.indices) + len(pos), bool)
+        old[slots] = False
+        self.indices = _insert(self.indices, old, slots, (new_key % n).astype(np.int32))
+        self.strength = _insert(self.strength, old, slots, st)
+        self.src = _insert(self.src, old, slots, rows)
         self.indptr[1:] += np.cumsum(np.bincount(rows, minlength=n))
         return len(new_key) // 2
 
