@@ -107,7 +107,8 @@ def test_python_dash_m_sim_end_to_end(tmp_path):
                            "--out", str(out), *SHORT], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
-    assert "revenue_total" in proc.stdout and proc.stdout.rstrip().endswith("summary.csv")
+    assert "revenue_total" in proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-1].startswith(f"outputs in {out}")
     assert pd.read_csv(out / "summary.csv").shape[0] == 4
 
 
