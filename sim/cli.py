@@ -27,7 +27,8 @@ EXAMPLES = {
   community-sim validate scenarios/*.toml
   community-sim list parameters
   community-sim report results/demo
-  community-sim dashboard --port 8765""",
+  community-sim dashboard --port 8765
+  community-sim sweep experiments/seeding_frontier/sweep.toml --quick""",
     "run": """examples:
   community-sim run scenarios/core_vs_blast.toml
   community-sim run scenarios/core_vs_blast.toml --replicates 4 --days 30 --jobs 2 --out results/quick
@@ -103,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
                        formatter_class=fmt, epilog=EXAMPLES["dashboard"])
     d.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     d.add_argument("--port", type=int, default=8765, metavar="P", help="port (default 8765)")
+
+    try:  # sweep, compact, analyze (sim.sweep_cli registers them; each sets a `handler`)
+        from sim.sweep_cli import add_sweep_commands
+    except ImportError:
+        pass
+    else:
+        add_sweep_commands(sub)
     return p
 
 
@@ -112,8 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = _parser().parse_args(argv)
-        return {"run": _run, "validate": _validate, "list": _list, "report": _report,
-                "dashboard": _dashboard}[args.command](args)
+        handler = getattr(args, "handler", None) or {"run": _run, "validate": _validate, "list": _list,
+                                                     "report": _report, "dashboard": _dashboard}[args.command]
+        return handler(args)
     except SystemExit as e:  # --help / --version
         return e.code if isinstance(e.code, int) else 0
     except UsageError as e:

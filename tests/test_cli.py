@@ -139,3 +139,14 @@ def test_internal_errors_exit_1_without_traceback_unless_debug(monkeypatch, caps
     assert "internal error: RuntimeError: kaput" in err and "Traceback" not in err
     assert main(["--debug", "dashboard"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_sweep_commands_are_registered_from_sim_sweep_cli(capsys):
+    pytest.importorskip("sim.sweep_cli")
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("sweep", "compact", "analyze"):
+        assert f"    {command} " in out
+    assert main(["sweep", "/nonexistent/sweep.toml"]) == 2
+    err = capsys.readouterr().err
+    assert "/nonexistent/sweep.toml" in err and "Traceback" not in err
