@@ -35,18 +35,63 @@ class EdgeListError(ParamError):
         super().__init__("network.edgelist_path", str(path), problem, where=where)
 
 
+EXACT_HOLME_KIM_MAX_N = 50_000  # above this, holme_kim uses the vectorised approximation (networkx is O(minutes) at 10^6)
+
+
 def holme_kim(n: int, mean_degree: float, triad_prob: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Clustered scale-free graph (Holme & Kim 2002) via networkx ``powerlaw_cluster_graph``.
 
     Each new node attaches ``m = round(mean_degree / 2)`` edges, preferentially,
     and after each one closes a triangle with probability ``triad_prob``.
+    Above ``EXACT_HOLME_KIM_MAX_N`` persons :func:`holme_kim_blocks` is used.
     """
     import networkx as nx
 
     m = max(1, min(n - 1, int(round(mean_degree / 2))))
+    if n > EXACT_HOLME_KIM_MAX_N:
+        return holme_kim_blocks(n, m, triad_prob, rng)
     g = nx.powerlaw_cluster_graph(n, m, triad_prob, seed=int(rng.integers(2**31)))
     e = np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
     return e[:, 0], e[:, 1]
+
+
+def holme_kim_blocks(n: int, m: int, triad_prob: float, rng: np.random.Generator,
+                     growth: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised approximation of Holme & Kim (2002) for large ``n``.
+
+    Nodes arrive in blocks, each ``growth`` times the graph so far (a loop over
+    ~log(n) blocks, not over nodes). A new node's first tie goes to an
+    existing node chosen in proportion to degree (a uniform pick among tie
+    endpoints: preferential attachment); each of its other ``m - 1`` ties closes
+    a triangle with probability ``triad_prob`` (a uniform neighbour of that
+    first target) and is preferential otherwise. Nodes of one block attach to
+    older nodes only, and repeated picks collapse into one tie, so degrees and
+    clustering are close to, not equal to, networkx's sequential version
+    (``tests/test_network.py`` bounds the difference).
+    """
+    seed = min(n, m + 1)
+    iu, iv = np.triu_indices(seed, 1)  # a small clique to start from
+    us, vs = [iu], [iv]
+    ends = np.concatenate([iu, iv])  # every tie's two ends: a uniform pick is degree-proportional
+    start = seed
+    while start < n:
+        stop = min(n, max(start + 1, int(start * growth)))
+        k = stop - start
+        src = np.concatenate(us), np.concatenate(vs)
+        indptr = np.zeros(start + 1, np.int64)
+        np.cumsum(np.bincount(np.concatenate(src), minlength=start), out=indptr[1:])
+        nbrs = np.concatenate(src[::-1])[np.argsort(np.concatenate(src), kind="stable")]
+        first = ends[rng.integers(0, len(ends), k)]
+        deg = indptr[first + 1] - indptr[first]
+        pa = ends[rng.integers(0, len(ends), (k, m - 1))]
+        triad = nbrs[indptr[first][:, None] + (rng.random((k, m - 1)) * deg[:, None]).astype(np.int64)]
+        targets = np.column_stack([first, np.where(rng.random((k, m - 1)) < triad_prob, triad, pa)])
+        new = np.repeat(np.arange(start, stop), m)
+        us.append(new)
+        vs.append(targets.ravel())
+        ends = np.concatenate([ends, new, targets.ravel()])
+        start = stop
+    return np.concatenate(us), np.concatenate(vs)
 
 
 def homophily_graph(values: np.ndarray, mean_degree: float, homophily: float, triad_prob: float,
