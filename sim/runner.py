@@ -235,9 +235,14 @@ def run_scenario(scenario: Scenario, out: str | Path, *, jobs: int | None = None
         raise RunFailed(out, errors)
 
     ids = [r.run_id for r in runs]
-    files = list(store.compact(ids, exclude=["summary"]).values())
-    summary = store.collect(ids, "summary").to_pandas()
-    csv_path = write_text(out / "summary.csv", summary.to_csv(index=False))
+    try:
+        files = list(store.compact(ids, exclude=["summary"]).values())
+        summary = store.collect(ids, "summary").to_pandas()
+        csv_path = write_text(out / "summary.csv", summary.to_csv(index=False))
+    except KeyboardInterrupt:  # every run is done; only the tables are missing: rerunning rewrites them
+        manifest.update(status="interrupted", ended=_now())
+        store.write_manifest(manifest)
+        raise RunInterrupted(out, len(runs), len(runs)) from None
     files += [csv_path, out / "scenario.resolved.toml"]
     manifest.update(status="complete", ended=_now())
     store.write_manifest(manifest)
