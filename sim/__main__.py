@@ -2,4 +2,5 @@
 
 from sim.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # importing this module (e.g. pytest --doctest-modules) runs nothing
+    raise SystemExit(main())
