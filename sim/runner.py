@@ -333,5 +333,6 @@ def comparison_text(summary: pd.DataFrame, outcomes: Iterable[str]) -> str:
         for _, row in table[table["outcome"] == outcome].iterrows():
             ci = f"[{_num(row['lo'])}, {_num(row['hi'])}]" if math.isfinite(row["lo"]) else ""
             lines.append(f"{row['arm']:<{arm_w}}  {row['n']:>3}  {_num(row['mean']):>10}  {ci}")
-        lines.append("  -> " + verdict_sentence(verdict.loc[outcome].to_dict() | {"outcome": outcome}))
+        if summary["arm"].nunique() > 1:
+            lines.append("  -> " + verdict_sentence(verdict.loc[outcome].to_dict() | {"outcome": outcome}))
     return "\n".join(lines)

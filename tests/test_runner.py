@@ -288,3 +288,12 @@ def test_sigkill_leaves_no_half_written_file_and_the_rerun_resumes(tmp_path, ref
     assert not (out / "metrics.parquet").exists()
     _assert_nothing_half_written(out)
     _resume_and_compare(f, out, ref, monkeypatch)
+
+
+def test_a_single_arm_scenario_prints_no_comparison(tmp_path, capsys):
+    f = tmp_path / "one.toml"
+    f.write_text("[scenario]\nreplicates = 2\ndays = 3\n[base]\nn_persons = 300\n[arms.only]\n")
+    assert main(["run", str(f), "--out", str(tmp_path / "out"), "--jobs", "1", "--no-progress",
+                 "--no-figures"]) == 0
+    out = capsys.readouterr().out
+    assert "members_final:" in out and "->" not in out
