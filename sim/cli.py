@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     li.add_argument("what", nargs="?", choices=("scenarios", "policies", "parameters"),
                     help="only this part (default: all three)")
 
-    rep = sub.add_parser("report", help="(re)write report.html of a results folder",
+    rep = sub.add_parser("report", help="(re)write report.html of a results folder (and figures/ if missing)",
                          formatter_class=fmt, epilog=EXAMPLES["report"])
     rep.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `community-sim run`")
 
@@ -368,6 +368,10 @@ def _report(args: argparse.Namespace) -> int:
                          "written by `community-sim run`)")
     from sim.report import write_report
 
+    if not (run_dir / "figures").is_dir():  # a run made with --no-figures: draw them first
+        from sim.plots import plot_run
+
+        plot_run(run_dir)
     print(write_report(run_dir))
     return 0
 

@@ -120,6 +120,7 @@ def test_report_rewrites_the_report(tmp_path, capsys):
     assert main(["report", str(out)]) == 0
     assert capsys.readouterr().out.strip() == str(out / "report.html")
     assert (out / "report.html").stat().st_size > 0
+    assert list((out / "figures").glob("*.png"))  # drawn because the run skipped them
 
 
 def test_dashboard_calls_sim_app_serve(monkeypatch):
