@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import os
 import pkgutil
 import re
 import signal
@@ -132,8 +133,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err("interrupted")
         return 130
     except BrokenPipeError:  # e.g. `community-sim list | head`: the reader left; stop quietly
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as e:
@@ -190,7 +189,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"\noutputs in {out}/: {', '.join(names)}")
     for problem in result.problems:
         _err(f"warning: {problem}")
-    return 1 if any("failed" in p for p in result.problems) else 0
+    return 1 if result.problems else 0
 
 
 def _parse_sets(items: list[str]) -> dict[str, Any]:
@@ -220,8 +219,6 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 def _check_creatable(out: Path) -> None:
     """Fail early (exit 2) if ``out`` does not exist and cannot be created."""
-    import os
-
     parent = out
     while not parent.exists():
         parent = parent.parent

@@ -80,7 +80,7 @@ class RunResult:
     summary: pd.DataFrame
     files: list[Path]
     resumed: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # figures or report that failed
 
 
 # --------------------------------------------------------------------------- one run
@@ -250,7 +250,7 @@ def run_scenario(scenario: Scenario, out: str | Path, *, jobs: int | None = None
 
     result = RunResult(out=out, scenario=scenario, summary=summary, files=files, resumed=resumed)
     if figures:
-        _figures(result, log)
+        _figures(result)
     return result
 
 
@@ -288,20 +288,16 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}{where}"
 
 
-def _figures(result: RunResult, log: Callable[[str], None]) -> None:
+def _figures(result: RunResult) -> None:
     """Figures and the HTML report, from the files just written (sim.plots, sim.report)."""
-    for module, func in (("sim.plots", "plot_run"), ("sim.report", "write_report")):
+    from sim.plots import plot_run
+    from sim.report import write_report
+
+    for func in (plot_run, write_report):
         try:
-            mod = __import__(module, fromlist=[func])
-        except ModuleNotFoundError as e:
-            if e.name != module:
-                raise
-            result.problems.append(f"{module} is not available yet: skipped {func}")
-            continue
-        try:
-            made = getattr(mod, func)(result.out)
+            made = func(result.out)
         except Exception as e:  # the tables are complete; say what failed and go on
-            result.problems.append(f"{module}.{func} failed: {_error_text(e)}")
+            result.problems.append(f"{func.__module__}.{func.__name__} failed: {_error_text(e)}")
             continue
         result.files.extend(made if isinstance(made, list) else [made])
 
