@@ -8,6 +8,9 @@ Public API::
     model.metrics()        # one row per day
     model.group_metrics()  # one row per group per day
     model.events()         # the event log
+
+    scenario = load_scenario("scenarios/core_vs_blast.toml")   # validated before anything runs
+    result = run_scenario(scenario, "results/mine")            # parallel, resumable, with figures
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -19,5 +22,7 @@ except PackageNotFoundError:  # running from a source tree without install
 
 from sim.params import ParamError, Params  # noqa: E402
 from sim.model import CommunityModel  # noqa: E402
+from sim.runner import run_scenario  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 
-__all__ = ["CommunityModel", "Params", "ParamError", "__version__"]
+__all__ = ["CommunityModel", "Params", "ParamError", "load_scenario", "run_scenario", "__version__"]
