@@ -48,9 +48,16 @@ class Today:
         leaves (a performance cache: one pass over members' ties a day instead of two).
         """
         if self._group_ties is None:
-            owner, e = w.ties.entries_of(w.ms.person[self.rows].astype(np.int64))
-            same = w.pop.group[w.ties.indices[e]] == w.ms.group[self.rows][owner]
-            self._group_ties = (owner[same], e[same])
+            ties = w.ties
+            persons = w.ms.person[self.rows]
+            starts = ties.indptr[persons]
+            counts = ties.indptr[persons + 1] - starts
+            ends = np.cumsum(counts)
+            # the members' CSR entries, without the O(entries) owner array: most ties of a member
+            # lead outside its group, so owners are only looked up for the few that stay inside
+            e = np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
+            same = np.flatnonzero(w.pop.group[ties.indices[e]] == np.repeat(w.ms.group[self.rows], counts))
+            self._group_ties = (np.searchsorted(ends, same, side="right"), e[same])
         return self._group_ties
 
     def active_persons(self, w) -> np.ndarray:
