@@ -15,7 +15,7 @@ uses a 25 % change; the slow test uses 100 seeds, where a 10 % change is
 detected, and prints the estimated power for 10 % changes in ``expectation``
 and ``invite_rate`` (Mann-Whitney's power at these sample sizes is what it is:
 ``invite_rate`` x 1.1 shifts outcomes by ~0.2 s.d. and is *not* reliably
-detectable; see benchmarks/RESULTS.md).
+detectable; ``test_docking_power_estimate`` prints the rates).
 """
 
 from __future__ import annotations
