@@ -88,9 +88,15 @@ class ScenarioError(ValueError):
     """A scenario file or setting is not allowed; the message names file, field, value and rule."""
 
     def __init__(self, file: str, field: str | None, message: str):
+        field = _printable(field) if field is not None else None
         self.file, self.field, self.message = file, field, message
         super().__init__(f"{file}: {field}{'' if message.startswith(' =') else ': '}{message}"
                          if field else f"{file}: {message}")
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped, so an error message stays on one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _value_error(file: str, field: str, value: Any, allowed: str) -> ScenarioError:
@@ -419,7 +425,7 @@ _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def _key(k: str) -> str:
-    return k if _BARE.match(k) else _string(k)
+    return k if _BARE.fullmatch(k) else _string(k)
 
 
 def _string(s: str) -> str:
