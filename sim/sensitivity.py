@@ -15,10 +15,10 @@ Which analysis a sweep gets follows from its sampler:
   Student-t interval over replicates (:func:`sim.compare.mean_ci`).
 
 A response is the mean over replicates at each design point. When the sweep
-names ``compare = [A, B]``, a paired contrast ``A-B`` (the difference of the
-two arms at the same sample and replicate, so with common random numbers) is
-analysed like an arm, and ``P(A beats B)`` is tabulated per design point (grid
-cells) with ties counted half.
+names ``compare = [A, B]``, two paired pseudo-arms are analysed like arms
+(pairs share a seed: common random numbers): ``A-B``, the difference, and
+``A_beats_B``, whose mean is P(A beats B) with ties counted half; the latter
+is also tabulated per design point by :func:`beats_table`.
 
 :func:`analyze` writes ``analysis/*.csv`` and figures (PNG + SVG) into the
 results folder and reads only files there (``sweep.json``, ``samples.parquet``,
@@ -67,7 +67,14 @@ def lower_is_better(sweep: Sweep, outcome: str) -> bool:
 
 
 def with_contrast(sweep: Sweep, df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` plus rows for the paired contrast arm ``A-B`` when the sweep compares two arms."""
+    """``df`` plus two pseudo-arms when the sweep compares arms A and B, paired by sample and replicate.
+
+    ``A-B``: the difference of each outcome. ``A_beats_B``: 1 where A did
+    better, 0 where B did, 0.5 for a tie, NaN where either is missing; its
+    mean over replicates is P(A beats B), a bounded response whose
+    sensitivity indices say which parameters decide the winner (the
+    difference itself is dominated by the few runs that explode).
+    """
     if sweep.compare is None:
         return df
     a, b = sweep.compare
@@ -76,10 +83,15 @@ def with_contrast(sweep: Sweep, df: pd.DataFrame) -> pd.DataFrame:
     wa = df[df["arm"] == a].set_index(keys)
     wb = df[df["arm"] == b].set_index(keys)
     common = wa.index.intersection(wb.index)
-    diff = (wa.loc[common, names] - wb.loc[common, names]).reset_index()
+    diff = (wa.loc[common, names] - wb.loc[common, names]).reset_index(drop=True)
+    win = {}
+    for n in names:
+        d = diff[n]
+        w = ((d < 0) if lower_is_better(sweep, n) else (d > 0)).astype(float) + 0.5 * (d == 0)
+        win[n] = w.where(d.notna()).to_numpy()
     first = wa.loc[common].drop(columns=names + ["arm"]).reset_index()
-    return pd.concat([df, first.assign(arm=f"{a}-{b}", **{n: diff[n].to_numpy() for n in names})],
-                     ignore_index=True)
+    return pd.concat([df, first.assign(arm=f"{a}-{b}", **{n: diff[n].to_numpy() for n in names}),
+                      first.assign(arm=f"{a}_beats_{b}", **win)], ignore_index=True)
 
 
 def responses(sweep: Sweep, df: pd.DataFrame, arm: str, outcome: str) -> np.ndarray:
@@ -91,7 +103,8 @@ def responses(sweep: Sweep, df: pd.DataFrame, arm: str, outcome: str) -> np.ndar
 
 def _arms(sweep: Sweep) -> list[str]:
     arms = [a for a, _ in sweep.arms]
-    return arms + ([f"{sweep.compare[0]}-{sweep.compare[1]}"] if sweep.compare else [])
+    a, b = sweep.compare or ("", "")
+    return arms + ([f"{a}-{b}", f"{a}_beats_{b}"] if sweep.compare else [])
 
 
 def _indices(sweep: Sweep, df: pd.DataFrame, method) -> tuple[pd.DataFrame, list[str]]:

@@ -14,41 +14,56 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from sim import plots
 from sim.sweep import Sweep
 
 
 def frontier(df: pd.DataFrame, x: str, y: str, outcome: str, arm_a: str, arm_b: str, *,
-             lower_is_better: bool = False, bins: int = 6) -> Figure:
+             lower_is_better: bool = False, log: tuple[bool, bool] = (False, False)) -> Figure:
     """Where ``arm_a`` beats ``arm_b`` on ``outcome`` over parameters ``x`` and ``y``.
 
     ``df``: one row per run with ``sample``, ``replicate``, ``arm``, ``x``, ``y``
     and ``outcome``. Each design point is a dot coloured by the share of its
-    replicates where A beat B (ties half); the background is that share
-    averaged over every design point falling in a ``bins`` x ``bins`` cell
-    (averaging over all other parameters), with the 50 % line drawn where
-    the winner changes.
+    replicates where A beat B (ties half). The background is that share
+    smoothed over the k nearest design points in the (x, y) plane
+    (k = n/15, at least 5; so it averages over every other swept parameter),
+    and the black line is where it crosses 50 %: the frontier between the
+    region where A usually wins and the one where B does. ``log`` draws an
+    axis (and measures nearness) on a log scale.
     """
-    wide = df.pivot_table(index=["sample", "replicate"], columns="arm", values=outcome)
+    wide = df.pivot_table(index=["sample", "replicate"], columns="arm", values=outcome, dropna=False)
     d = wide[arm_a] - wide[arm_b]
     win = ((d < 0) if lower_is_better else (d > 0)).astype(float) + 0.5 * (d == 0)
     p = win[d.notna()].groupby(level="sample").mean()
-    pts = df.drop_duplicates("sample").set_index("sample").loc[p.index, [x, y]].astype(float)
+    pts = df.drop_duplicates("sample").set_index("sample").loc[p.index, [x, y]].astype(float).to_numpy()
     fig = plots._figure(6.4, 5.0)
     ax = fig.subplots()
-    xe = np.linspace(pts[x].min(), pts[x].max(), bins + 1)
-    ye = np.linspace(pts[y].min(), pts[y].max(), bins + 1)
-    total, _, _ = np.histogram2d(pts[x], pts[y], [xe, ye], weights=p.to_numpy())
-    count, _, _ = np.histogram2d(pts[x], pts[y], [xe, ye])
-    with np.errstate(invalid="ignore"):
-        share = (total / count).T
-    im = ax.pcolormesh(xe, ye, share, cmap="RdBu", vmin=0, vmax=1, alpha=0.55, shading="flat")
-    if np.isfinite(share).sum() >= 4 and np.nanmin(share) < 0.5 < np.nanmax(share):
-        xc, yc = (xe[:-1] + xe[1:]) / 2, (ye[:-1] + ye[1:]) / 2
-        ax.contour(xc, yc, np.where(np.isfinite(share), share, 0.5), levels=[0.5], colors="k", linewidths=1.5)
-    ax.scatter(pts[x], pts[y], c=p.to_numpy(), cmap="RdBu", vmin=0, vmax=1, s=14, edgecolors="k", linewidths=0.3)
-    fig.colorbar(im, ax=ax, label=f"P({arm_a} beats {arm_b}) on {outcome}")
+    if len(p) >= 5:
+        tf = [np.log if lg else (lambda v: v) for lg in log]
+        u = np.column_stack([tf[0](pts[:, 0]), tf[1](pts[:, 1])])
+        lo, span = u.min(axis=0), np.ptp(u, axis=0) + 1e-12
+        un = (u - lo) / span
+        gx, gy = np.meshgrid(np.linspace(0, 1, 60), np.linspace(0, 1, 60))
+        dist = np.hypot(gx.ravel()[:, None] - un[:, 0], gy.ravel()[:, None] - un[:, 1])
+        k = max(5, len(p) // 15)
+        near = np.argpartition(dist, k - 1, axis=1)[:, :k]
+        share = p.to_numpy()[near].mean(axis=1).reshape(gx.shape)
+        back = [np.exp if lg else (lambda v: v) for lg in log]
+        X, Y = back[0](lo[0] + gx * span[0]), back[1](lo[1] + gy * span[1])
+        im = ax.pcolormesh(X, Y, share, cmap="RdBu", vmin=0, vmax=1, alpha=0.6, shading="auto")
+        if share.min() < 0.5 < share.max():
+            ax.contour(X, Y, share, levels=[0.5], colors="k", linewidths=1.5)
+        fig.colorbar(im, ax=ax, label=f"P({arm_a} beats {arm_b}) on {outcome}")
+    ax.scatter(pts[:, 0], pts[:, 1], c=p.to_numpy(), cmap="RdBu", vmin=0, vmax=1, s=10,
+               edgecolors="k", linewidths=0.3)
+    for set_scale, axis, lg in ((ax.set_xscale, ax.xaxis, log[0]), (ax.set_yscale, ax.yaxis, log[1])):
+        if lg:
+            set_scale("log")
+            axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            axis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.set_title(f"Where {arm_a} (blue) or {arm_b} (red) wins on {outcome}")
@@ -75,7 +90,9 @@ def sweep_figures(sweep: Sweep, df: pd.DataFrame, indices: pd.DataFrame | None, 
         made[stem] = plots.save_figure(fig, out, stem, caption)[0]
 
     names = [f.name for f in sweep.factors]
-    outcomes = [o.name for o in sweep.outcomes]
+    # an outcome no run reached (e.g. a day past the horizon) has nothing to draw
+    outcomes = [o.name for o in sweep.outcomes
+                if df.groupby("arm")[o.name].apply(lambda v: v.notna().any()).reindex([a for a, _ in sweep.arms]).all()]
     if indices is not None and not indices.empty and ({"ST", "mu_star"} & set(indices.columns)):
         for arm in indices["arm"].unique():
             save(plots.sensitivity_bars(indices[indices["arm"] == arm]), f"sensitivity_{arm}",
@@ -83,8 +100,9 @@ def sweep_figures(sweep: Sweep, df: pd.DataFrame, indices: pd.DataFrame | None, 
     if sweep.compare is not None and sweep.sampler != "grid" and len(names) >= 2:
         a, b = sweep.compare
         for outcome in outcomes:
-            x, y = _top_two(indices, f"{a}-{b}", outcome, names)
-            save(frontier(df, x, y, outcome, a, b, lower_is_better=lower_is_better(sweep, outcome)),
+            x, y = _top_two(indices, f"{a}_beats_{b}", outcome, names)
+            logs = tuple(next(f.dist == "loguniform" for f in sweep.factors if f.name == n) for n in (x, y))
+            save(frontier(df, x, y, outcome, a, b, lower_is_better=lower_is_better(sweep, outcome), log=logs),
                  f"frontier_{outcome}", f"Design points coloured by the share of replicates where {a} beat {b} "
                  f"on {outcome}, over the two most influential parameters ({x}, {y}).")
     if sweep.sampler == "grid" and len(names) >= 2:
