@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from sim.compare import mean_ci
-from sim.metrics import LOWER_IS_BETTER
 from sim.store import Store, write_text
 from sim.sweep import Sweep, SweepError, open_sweep
 
@@ -62,8 +61,7 @@ def outcome_names(sweep: Sweep) -> list[str]:
 
 def lower_is_better(sweep: Sweep, outcome: str) -> bool:
     """Whether less is better for ``outcome`` (days to a threshold, lurker share)."""
-    spec = next(o for o in sweep.outcomes if o.name == outcome)
-    return outcome in LOWER_IS_BETTER or spec.stat == "first_day_at_least"
+    return next(o for o in sweep.outcomes if o.name == outcome).lower_is_better
 
 
 def with_contrast(sweep: Sweep, df: pd.DataFrame) -> pd.DataFrame:

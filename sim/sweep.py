@@ -18,7 +18,8 @@ are missing. A sweep file is data only (TOML)::
     metrics = false               # also store each run's daily metrics table
     outcomes = ["revenue_total",                               # a name from sim.metrics.OUTCOMES
                 {name = "members_d30", metric = "members", day = 30},   # a daily metric on a day
-                {name = "peak_groups", metric = "groups", stat = "max"}]  # or a statistic of it
+                {name = "peak_groups", metric = "groups", stat = "max"},  # or a statistic of it
+                {name = "workload", metric = "operator_workload", stat = "mean", better = "lower"}]
 
     [base]                     # overrides applied to every run (validated like a scenario's)
     n_persons = 5000
@@ -97,7 +98,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 import numpy as np
 import pandas as pd
 
-from sim.metrics import OUTCOMES, summarize
+from sim.metrics import LOWER_IS_BETTER, OUTCOMES, summarize
 from sim.params import ParamError, Params, _resolve
 from sim.scenario import (ARM_NAME, MAX_FILE_BYTES, ScenarioError, _integer, _params, _suggest, _value_error,
                           dumps_toml)
@@ -120,6 +121,7 @@ _SWEEP_KEYS = ("name", "description", "question", "model", "sampler", "samples",
                "replicates", "days", "seed", "compare", "metrics", "outcomes")
 _TOP_KEYS = ("sweep", "base", "arms", "parameters", "quick")
 _QUICK_KEYS = ("samples", "replicates", "days", "morris_levels", "base")
+_OUTCOME_KEYS = ("name", "metric", "day", "stat", "threshold", "better")
 _FACTOR_KEYS = ("levels", "range", "steps", "dist", "mode", "mean", "sd")
 LIMITS = {"samples": (1, 1_000_000), "morris_levels": (2, 100), "replicates": (1, 10_000),
           "days": (1, 36_500), "seed": (0, 2**63 - 1)}
@@ -296,7 +298,9 @@ class OutcomeSpec:
     :data:`EXTRA_OUTCOMES`). Otherwise a daily metric on ``day`` (1-based
     position in the run, like ``sim.metrics.summarize``'s horizon) or the
     statistic ``stat`` of its daily series (``first_day_at_least`` = first day
-    it reached ``threshold``, NaN if never).
+    it reached ``threshold``, NaN if never). ``lower_is_better`` (``better =
+    "lower"`` in the file; default for days-to-threshold, lurker share and
+    days to 150) decides who "beats" whom.
     """
 
     name: str
@@ -304,6 +308,7 @@ class OutcomeSpec:
     day: int | None = None
     stat: str | None = None
     threshold: float | None = None
+    lower_is_better: bool = False
 
     def compute(self, tables: dict[str, pd.DataFrame], summary: dict[str, float]) -> float:
         if self.metric is None:
@@ -359,14 +364,14 @@ def _outcomes(file: str, value: Any, model: str) -> tuple[OutcomeSpec, ...]:
         if isinstance(item, str):
             if item not in names:
                 raise _err(file, where, item, "unknown outcome" + _suggest(item, names) + "; allowed: " + ", ".join(names))
-            out.append(OutcomeSpec(item))
+            out.append(OutcomeSpec(item, lower_is_better=item in LOWER_IS_BETTER))
             continue
         if not isinstance(item, dict):
             raise _err(file, where, item, "must be an outcome name or a table {name, metric, day | stat}")
         for k, v in item.items():
-            if k not in ("name", "metric", "day", "stat", "threshold"):
-                raise _err(file, f"{where}.{k}", v, "unknown key; allowed: name, metric, day, stat, threshold"
-                           + _suggest(k, ["name", "metric", "day", "stat", "threshold"]))
+            if k not in _OUTCOME_KEYS:
+                raise _err(file, f"{where}.{k}", v, "unknown key; allowed: " + ", ".join(_OUTCOME_KEYS)
+                           + _suggest(k, _OUTCOME_KEYS))
         name, metric = item.get("name"), item.get("metric")
         if not isinstance(name, str) or not ARM_NAME.match(name):
             raise _err(file, f"{where}.name", name, "must be 1-64 letters, digits, '_' or '-'")
@@ -386,7 +391,11 @@ def _outcomes(file: str, value: Any, model: str) -> tuple[OutcomeSpec, ...]:
         if threshold is not None and (not isinstance(threshold, (int, float)) or isinstance(threshold, bool)
                                       or not math.isfinite(threshold)):
             raise _err(file, f"{where}.threshold", threshold, "must be a finite number")
-        out.append(OutcomeSpec(name, metric, day, stat, None if threshold is None else float(threshold)))
+        better = item.get("better", "lower" if stat == "first_day_at_least" else "higher")
+        if better not in ("higher", "lower"):
+            raise _err(file, f"{where}.better", better, "must be 'higher' or 'lower'")
+        out.append(OutcomeSpec(name, metric, day, stat, None if threshold is None else float(threshold),
+                               lower_is_better=better == "lower"))
     seen = [o.name for o in out]
     dup = next((n for n in seen if seen.count(n) > 1), None)
     if dup:
@@ -487,8 +496,12 @@ class Sweep:
 
     def fingerprint(self) -> str:
         """Hash of everything that determines the runs' results (not name or texts)."""
-        key = {k: self.document.get("sweep", {}).get(k) for k in ("model", "sampler", "samples", "morris_levels",
-                                                                    "replicates", "days", "seed", "outcomes", "metrics")}
+        settings = self.document.get("sweep", {})
+        key = {k: settings.get(k) for k in ("model", "sampler", "samples", "morris_levels",
+                                            "replicates", "days", "seed", "metrics")}
+        # which way is better does not change a run's results
+        key["outcomes"] = [{k: v for k, v in o.items() if k != "better"} if isinstance(o, dict) else o
+                           for o in settings.get("outcomes") or []] or None
         key |= {"base": self.base, "arms": self.arms, "factors": [dataclasses.asdict(f) | {"kind": f.kind.__name__}
                                                                   for f in self.factors]}
         return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]

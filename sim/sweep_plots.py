@@ -70,6 +70,33 @@ def frontier(df: pd.DataFrame, x: str, y: str, outcome: str, arm_a: str, arm_b: 
     return fig
 
 
+def arm_bars(df: pd.DataFrame, outcomes: list[str], arms: list[str]) -> Figure:
+    """Mean of each outcome per arm over the whole design, with its 95 % Student-t interval over runs.
+
+    One panel per outcome; arms in the sweep's order and colours
+    (:func:`sim.plots.arm_colors`). A summary across every swept condition:
+    read the heatmaps for how it changes with them.
+    """
+    from sim.compare import mean_ci
+
+    cols = min(4, len(outcomes))
+    rows = -(-len(outcomes) // cols)
+    fig = plots._figure(3.2 * cols, 2.6 * rows)
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    colors = plots.arm_colors(arms)
+    for ax, outcome in zip(axes, outcomes):
+        stats = [mean_ci(df.loc[df["arm"] == a, outcome].to_numpy(float)) for a in arms]
+        means = np.array([m for m, _, _ in stats])
+        err = np.array([[m - lo, hi - m] for m, lo, hi in stats]).T
+        ax.bar(range(len(arms)), means, yerr=err, color=[colors[a] for a in arms], capsize=3)
+        ax.set_xticks(range(len(arms)), arms, rotation=30, ha="right")
+        ax.set_title(outcome)
+    for ax in axes[len(outcomes):]:
+        ax.set_visible(False)
+    fig.suptitle("Mean per arm over the whole design (bars: 95 % intervals)", fontweight="bold")
+    return fig
+
+
 def _top_two(indices: pd.DataFrame | None, arm: str, outcome: str, names: list[str]) -> list[str]:
     """The two most influential parameters for ``outcome`` of ``arm`` (ST, mu* or delta), else the first two."""
     if indices is None or indices.empty:
@@ -105,6 +132,10 @@ def sweep_figures(sweep: Sweep, df: pd.DataFrame, indices: pd.DataFrame | None, 
             save(frontier(df, x, y, outcome, a, b, lower_is_better=lower_is_better(sweep, outcome), log=logs),
                  f"frontier_{outcome}", f"Design points coloured by the share of replicates where {a} beat {b} "
                  f"on {outcome}, over the two most influential parameters ({x}, {y}).")
+    if len(sweep.arms) >= 2:
+        arms = [a for a, _ in sweep.arms]
+        save(arm_bars(df, outcomes, arms), "arms", "Mean of each outcome per arm over every design point "
+             "and replicate, with 95 % intervals.")
     if sweep.sampler == "grid" and len(names) >= 2:
         x, y = names[0], names[1]
         for outcome in outcomes:
@@ -114,7 +145,15 @@ def sweep_figures(sweep: Sweep, df: pd.DataFrame, indices: pd.DataFrame | None, 
                      f"heatmap_{outcome}_{arm}", f"Mean {outcome} of arm {arm} over {x} and {y} "
                      "(averaged over replicates and any other swept parameter).")
             if sweep.compare is not None:
+                # P(A beats B) pairs runs, so it cannot average over other factors: one map per their levels
                 a, b = sweep.compare
-                save(plots.beats_heatmap(df, x, y, outcome, a, b, lower_is_better=lower_is_better(sweep, outcome)),
-                     f"beats_{outcome}", f"Share of paired replicates where {a} beat {b} on {outcome}.")
+                rest = names[2:]
+                for i, (levels, sub) in enumerate(df.groupby(rest, sort=False) if rest else [((), df)]):
+                    levels = levels if isinstance(levels, tuple) else (levels,)
+                    where = ", ".join(f"{n} = {v}" for n, v in zip(rest, levels))
+                    fig = plots.beats_heatmap(sub, x, y, outcome, a, b, lower_is_better=lower_is_better(sweep, outcome))
+                    if where:
+                        fig.axes[0].set_title(f"Where {a} beats {b} on {outcome}\n({where})")
+                    save(fig, f"beats_{outcome}" + (f"_{i}" if rest else ""),
+                         f"Share of paired replicates where {a} beat {b} on {outcome}" + (f" at {where}." if where else "."))
     return made

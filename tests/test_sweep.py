@@ -79,6 +79,8 @@ BAD = [
      "sweep.outcomes[0].metric", "did you mean 'members'"),
     ('[sweep]\noutcomes = [{name = "m", metric = "members"}]\n[parameters]\nbudget = {levels = [1]}',
      "sweep.outcomes[0]", "exactly one of day"),
+    ('[sweep]\noutcomes = [{name = "w", metric = "operator_workload", stat = "mean", better = "less"}]\n'
+     '[parameters]\nbudget = {levels = [1]}', "sweep.outcomes[0].better", "'higher' or 'lower'"),
     ('[sweep]\ncompare = ["a", "x"]\n[arms.a]\n[arms.b]\n[parameters]\nbudget = {levels = [1]}',
      "sweep.compare", "two different arms"),
     ('[sweep]\n[arms.a]\nbudget = 5\n[parameters]\nbudget = {levels = [1]}', "parameters.acquisition.budget",
