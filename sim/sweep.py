@@ -84,16 +84,13 @@ import importlib.metadata
 import itertools
 import json
 import math
-import os
 import time
 import tomllib
 import traceback
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -102,6 +99,7 @@ from sim.metrics import LOWER_IS_BETTER, OUTCOMES, summarize
 from sim.params import ParamError, Params, _resolve
 from sim.scenario import (ARM_NAME, MAX_FILE_BYTES, ScenarioError, _integer, _params, _suggest, _value_error,
                           dumps_toml)
+from sim.executors import DaskExecutor, Executor, InProcessExecutor, ProcessExecutor, make_executor
 from sim.store import Store, write_json, write_parquet, write_text, git_revision
 
 __all__ = ["SweepError", "Factor", "OutcomeSpec", "Task", "Sweep", "load_sweep", "parse_sweep",
@@ -755,136 +753,6 @@ def execute(task: Task, outcomes: tuple[OutcomeSpec, ...], keep_metrics: bool,
         return {"run_id": task.run_id, "status": "failed", "seconds": time.perf_counter() - start,
                 "error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc(limit=8),
                 "seed": task.seed, "parameters": {k: v for k, v in task.overrides}}
-
-
-# --------------------------------------------------------------------------- executors
-class Executor(Protocol):
-    """Where runs happen. ``map_unordered`` yields ``fn(item)`` for every item as each finishes.
-
-    ``workers`` is the parallelism; ``shared_disk`` says whether workers can
-    write into the driver's results folder. Use as a context manager.
-    """
-
-    workers: int
-    shared_disk: bool
-
-    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]: ...
-    def close(self) -> None: ...
-    def __enter__(self) -> "Executor": ...
-    def __exit__(self, *exc: Any) -> None: ...
-
-
-class _Base:
-    workers = 1
-    shared_disk = True
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def close(self) -> None:
-        pass
-
-
-class InProcessExecutor(_Base):
-    """Runs every item in this process, one after the other (debugging, profiling)."""
-
-    def map_unordered(self, fn, items):
-        for item in items:
-            yield fn(item)
-
-
-class ProcessExecutor(_Base):
-    """Local worker processes (spawned, so nothing of the parent's state leaks in).
-
-    At most ``2 x workers`` items are in flight, so memory does not grow with
-    the number of runs.
-    """
-
-    def __init__(self, workers: int | None = None):
-        self.workers = max(1, workers or os.cpu_count() or 1)
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
-
-    def map_unordered(self, fn, items):
-        items = iter(items)
-        pending = set()
-        try:
-            while True:
-                for item in itertools.islice(items, 2 * self.workers - len(pending)):
-                    pending.add(self.pool.submit(fn, item))
-                if not pending:
-                    return
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    yield f.result()
-        finally:
-            for f in pending:
-                f.cancel()
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-class DaskExecutor(_Base):
-    """Dask distributed: a scheduler at ``address``, or a ``LocalCluster`` of ``workers`` processes.
-
-    On HPC, start workers with dask-jobqueue (``SLURMCluster``/``PBSCluster``)
-    and pass its scheduler address; ``shared_disk`` (default: True for a local
-    cluster, False for an address) says whether workers write parts into the
-    results folder themselves (it must then be on a shared file system) or
-    send results back to this process to write.
-    """
-
-    def __init__(self, address: str | None = None, workers: int | None = None, shared_disk: bool | None = None):
-        from distributed import Client, LocalCluster
-
-        self.cluster = None
-        if address:
-            self.client = Client(address)
-        else:
-            n = max(1, workers or os.cpu_count() or 1)
-            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        dashboard_address=None)
-            self.client = Client(self.cluster)
-        self.workers = max(1, sum(self.client.nthreads().values()))
-        self.shared_disk = (address is None) if shared_disk is None else shared_disk
-
-    def map_unordered(self, fn, items):
-        from distributed import as_completed
-
-        items = iter(items)
-        first = [self.client.submit(fn, item, pure=False) for item in itertools.islice(items, 2 * self.workers)]
-        if not first:
-            return
-        queue = as_completed(first)
-        try:
-            for future in queue:
-                result = future.result()
-                future.release()
-                for item in itertools.islice(items, 1):
-                    queue.add(self.client.submit(fn, item, pure=False))
-                yield result
-        finally:
-            for f in list(queue.futures):
-                f.cancel()
-
-    def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-def make_executor(kind: str = "process", *, jobs: int | None = None, scheduler: str | None = None) -> Executor:
-    """``inprocess``, ``process`` (default: all cores) or ``dask`` (``scheduler`` address or a LocalCluster)."""
-    if scheduler or kind == "dask":
-        return DaskExecutor(scheduler, jobs)
-    if kind == "inprocess" or jobs == 1:
-        return InProcessExecutor()
-    if kind == "process":
-        return ProcessExecutor(jobs)
-    raise ValueError(f"executor = {kind!r}: must be one of 'inprocess', 'process', 'dask'")
 
 
 # --------------------------------------------------------------------------- running a sweep
