@@ -520,11 +520,14 @@ def beats_heatmap(df: pd.DataFrame, x: str, y: str, outcome: str, arm_a: str, ar
                   lower_is_better: bool = False) -> Figure:
     """P(arm ``arm_a`` beats ``arm_b`` on ``outcome``) over two parameters, paired by replicate.
 
-    ``df`` columns: ``x``, ``y``, ``arm``, ``replicate``, ``outcome``. In each cell
-    the share of replicates where ``arm_a`` did better than ``arm_b`` (ties count
-    half); 0.5 = a coin flip.
+    ``df`` columns: ``x``, ``y``, ``arm``, ``replicate``, ``outcome`` and, for
+    sweeps with more factors than ``x`` and ``y``, ``sample`` (the design point).
+    Runs are paired on (``sample``, ``replicate``) before anything is averaged,
+    so other factors never blur a pair. In each cell the share of pairs where
+    ``arm_a`` did better than ``arm_b`` (ties count half); 0.5 = a coin flip.
     """
-    wide = df.pivot_table(index=[y, x, "replicate"], columns="arm", values=outcome, aggfunc="mean")
+    pair = ["sample", "replicate"] if "sample" in df else ["replicate"]
+    wide = df.pivot_table(index=[y, x, *pair], columns="arm", values=outcome, aggfunc="first")
     d = wide[arm_a] - wide[arm_b]
     win = ((d < 0) if lower_is_better else (d > 0)).astype(float) + 0.5 * (d == 0)
     cell = win[d.notna()].groupby(level=[y, x]).mean().unstack(x).sort_index(ascending=False)

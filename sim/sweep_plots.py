@@ -145,7 +145,7 @@ def sweep_figures(sweep: Sweep, df: pd.DataFrame, indices: pd.DataFrame | None, 
                      f"heatmap_{outcome}_{arm}", f"Mean {outcome} of arm {arm} over {x} and {y} "
                      "(averaged over replicates and any other swept parameter).")
             if sweep.compare is not None:
-                # P(A beats B) pairs runs, so it cannot average over other factors: one map per their levels
+                # one map per level of the other factors: pooling them would hide how they move the frontier
                 a, b = sweep.compare
                 rest = names[2:]
                 for i, (levels, sub) in enumerate(df.groupby(rest, sort=False) if rest else [((), df)]):

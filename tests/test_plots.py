@@ -187,3 +187,20 @@ def test_sweep_figures_from_plain_frames(tmp_path):
 def test_missing_metrics_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="metrics.parquet"):
         plots.load_run(tmp_path)
+
+
+def test_beats_heatmap_pairs_runs_before_averaging_over_other_factors():
+    """Two design points share (x, y) and differ in a third factor: A wins by 1 at one point and
+    loses by 10 at the other, so A beats B in half the pairs. Averaging the points before pairing
+    would see one pair per replicate with a mean difference of -4.5 and report 0 %."""
+    import pandas as pd
+
+    from sim.plots import beats_heatmap
+
+    rows = []
+    for sample, diff in ((0, 1.0), (1, -10.0)):
+        for rep in range(3):
+            rows.append({"sample": sample, "x": 1, "y": 1, "replicate": rep, "arm": "A", "out": 50 + diff})
+            rows.append({"sample": sample, "x": 1, "y": 1, "replicate": rep, "arm": "B", "out": 50.0})
+    fig = beats_heatmap(pd.DataFrame(rows), "x", "y", "out", "A", "B")
+    assert fig.axes[0].images[0].get_array()[0, 0] == 0.5
