@@ -488,8 +488,9 @@ def _leaf_index() -> dict[str, str]:
 _LEAF_SECTION = _leaf_index()
 
 
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``options``, or an empty string."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -501,7 +502,7 @@ def _coerce(path: str, value: Any, f: dataclasses.Field, where: str | None) -> A
         if not isinstance(value, str):
             raise ParamError(path, value, spec.allowed(str), where)
         if spec.choices is not None and value not in spec.choices:
-            raise ParamError(path, value, spec.allowed(str) + _suggest(value, list(spec.choices)), where)
+            raise ParamError(path, value, spec.allowed(str) + did_you_mean(value, list(spec.choices)), where)
         return value
     if kind is tuple and spec.choices is not None:  # a combinable set of named rules
         names = [value] if isinstance(value, str) else value
@@ -510,7 +511,7 @@ def _coerce(path: str, value: Any, f: dataclasses.Field, where: str | None) -> A
             raise ParamError(path, value, spec.allowed(tuple), where)
         for v in names:
             if v not in spec.choices:
-                raise ParamError(path, value, spec.allowed(tuple) + _suggest(v, list(spec.choices)), where)
+                raise ParamError(path, value, spec.allowed(tuple) + did_you_mean(v, list(spec.choices)), where)
         return tuple(names)
     if kind is tuple:
         if not isinstance(value, (list, tuple)) or len(value) != len(f.default):
@@ -571,7 +572,7 @@ class Params:
             raise ParamError("parameters", overrides, "must be a table of parameter = value", where)
         flat: dict[tuple[str, str], Any] = {}
         for key, value in overrides.items():
-            for sec, leaf, v in _resolve(str(key), value, where):
+            for sec, leaf, v in resolve_key(str(key), value, where):
                 flat[(sec, leaf)] = v
         sections = {name: getattr(self, name) for name in SECTIONS}
         for (sec, leaf), value in flat.items():
@@ -598,7 +599,7 @@ class Params:
                 yield f"{sec}.{f.name}", f.default, f.metadata["spec"]
 
 
-def _resolve(key: str, value: Any, where: str | None) -> Iterator[tuple[str, str, Any]]:
+def resolve_key(key: str, value: Any, where: str | None) -> Iterator[tuple[str, str, Any]]:
     """Turn one override key into ``(section, leaf, value)`` triples, or raise."""
     if key in SECTIONS:
         if not isinstance(value, dict):
@@ -606,16 +607,16 @@ def _resolve(key: str, value: Any, where: str | None) -> Iterator[tuple[str, str
         for leaf, v in value.items():
             names = [f.name for f in dataclasses.fields(SECTIONS[key])]
             if leaf not in names:
-                raise ParamError(f"{key}.{leaf}", v, "unknown parameter" + _suggest(leaf, names), where)
+                raise ParamError(f"{key}.{leaf}", v, "unknown parameter" + did_you_mean(leaf, names), where)
             yield key, leaf, v
         return
     if "." in key:
         sec, _, leaf = key.partition(".")
         if sec not in SECTIONS:
-            raise ParamError(key, value, "unknown section" + _suggest(sec, list(SECTIONS)), where)
-        yield from _resolve(sec, {leaf: value}, where)
+            raise ParamError(key, value, "unknown section" + did_you_mean(sec, list(SECTIONS)), where)
+        yield from resolve_key(sec, {leaf: value}, where)
         return
     if key in _LEAF_SECTION:
         yield _LEAF_SECTION[key], key, value
         return
-    raise ParamError(key, value, "unknown parameter" + _suggest(key, list(_LEAF_SECTION) + list(SECTIONS)), where)
+    raise ParamError(key, value, "unknown parameter" + did_you_mean(key, list(_LEAF_SECTION) + list(SECTIONS)), where)

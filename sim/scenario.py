@@ -55,7 +55,6 @@ sim.scenario.ScenarioError: x.toml: arms.a.invite_rat = 1: unknown parameter (di
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import json
 import math
@@ -69,7 +68,7 @@ import numpy as np
 
 from sim.metrics import OUTCOMES
 from sim.network import EdgeListError, load_edgelist
-from sim.params import ParamError, Params, _resolve
+from sim.params import ParamError, Params, did_you_mean, resolve_key
 
 __all__ = ["ScenarioError", "Arm", "Run", "Scenario", "load_scenario", "parse_scenario", "from_dict",
            "replicate_seed", "dumps_toml", "LIMITS"]
@@ -99,18 +98,14 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _value_error(file: str, field: str, value: Any, allowed: str) -> ScenarioError:
+def value_error(file: str, field: str, value: Any, allowed: str) -> ScenarioError:
+    """The error for a ``field`` whose ``value`` is not allowed (shared with sweep files)."""
     return ScenarioError(file, field, f" = {_show(value)}: {allowed}")
 
 
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _suggest(word: str, options: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -189,7 +184,7 @@ class Scenario:
             if key not in LIMITS:
                 raise TypeError(f"unknown setting {key!r}")
             if value is not None:
-                changes[key] = _integer(where, f"--{key}", value, *LIMITS[key])
+                changes[key] = check_integer(where, f"--{key}", value, *LIMITS[key])
         return dataclasses.replace(self, **changes)
 
     def with_overrides(self, overrides: dict[str, Any], *, where: str = "command line --set") -> "Scenario":
@@ -203,7 +198,7 @@ class Scenario:
             return self
         arms = []
         for arm in self.arms:
-            params = _params(arm.params, overrides, where, "", ".")
+            params = apply_overrides(arm.params, overrides, where, "", ".")
             merged = {sec: dict(leaves) for sec, leaves in arm.overrides.items()}
             for sec, leaves in _nested(overrides, params).items():
                 merged.setdefault(sec, {}).update(leaves)
@@ -280,28 +275,28 @@ def from_dict(doc: dict[str, Any], file: str = "<scenario>", *, base_dir: str | 
     """Validate an already parsed scenario mapping (see the module docstring for its shape)."""
     for key, value in doc.items():
         if key not in _TOP_KEYS:
-            raise _value_error(file, key, value, "unknown top-level key; allowed: "
-                               + ", ".join(f"[{k}]" for k in _TOP_KEYS[:3]) + _suggest(key, _TOP_KEYS))
+            raise value_error(file, key, value, "unknown top-level key; allowed: "
+                               + ", ".join(f"[{k}]" for k in _TOP_KEYS[:3]) + did_you_mean(key, _TOP_KEYS))
         if not isinstance(value, dict):
-            raise _value_error(file, key, value, f"must be a table ([{key}])")
+            raise value_error(file, key, value, f"must be a table ([{key}])")
 
     settings = doc.get("scenario", {})
     for key, value in settings.items():
         if key not in _SCENARIO_KEYS:
-            raise _value_error(file, f"scenario.{key}", value,
-                               "unknown key; allowed: " + ", ".join(_SCENARIO_KEYS) + _suggest(key, _SCENARIO_KEYS))
+            raise value_error(file, f"scenario.{key}", value,
+                               "unknown key; allowed: " + ", ".join(_SCENARIO_KEYS) + did_you_mean(key, _SCENARIO_KEYS))
     text = {}
     for key in _TEXT_KEYS:
         value = settings.get(key, Path(file).stem if key == "name" else "")
         if not isinstance(value, str) or len(value) > 10_000 or (key == "name" and not value.strip()):
-            raise _value_error(file, f"scenario.{key}", value, "must be a " + ("non-empty " if key == "name" else "")
+            raise value_error(file, f"scenario.{key}", value, "must be a " + ("non-empty " if key == "name" else "")
                                + "string of at most 10000 characters")
         text[key] = value
-    numbers = {k: _integer(file, f"scenario.{k}", settings.get(k, _DEFAULTS[k]), *LIMITS[k]) for k in LIMITS}
+    numbers = {k: check_integer(file, f"scenario.{k}", settings.get(k, _DEFAULTS[k]), *LIMITS[k]) for k in LIMITS}
     outcomes = _outcomes(file, settings.get("outcomes", list(OUTCOMES)))
 
     base_raw = doc.get("base", {})
-    base_params = _params(Params(), base_raw, file, "base", base_dir)
+    base_params = apply_overrides(Params(), base_raw, file, "base", base_dir)
     base = _nested(base_raw, base_params)
 
     arms_raw = doc.get("arms")
@@ -314,15 +309,15 @@ def from_dict(doc: dict[str, Any], file: str = "<scenario>", *, base_dir: str | 
     for name, table in arms_raw.items():
         field = f"arms.{name}"
         if not ARM_NAME.match(name):
-            raise _value_error(file, field, name, "an arm name must be 1-64 letters, digits, '_' or '-' "
+            raise value_error(file, field, name, "an arm name must be 1-64 letters, digits, '_' or '-' "
                                                   "and not start with '-'")
         if not isinstance(table, dict):
-            raise _value_error(file, field, table, f"must be a table of parameter overrides ([arms.{name}])")
+            raise value_error(file, field, table, f"must be a table of parameter overrides ([arms.{name}])")
         table = dict(table)
         description = table.pop("description", "")
         if not isinstance(description, str):
-            raise _value_error(file, f"{field}.description", description, "must be a string")
-        params = _params(base_params, table, file, field, base_dir)
+            raise value_error(file, f"{field}.description", description, "must be a string")
+        params = apply_overrides(base_params, table, file, field, base_dir)
         arms.append(Arm(name, description, _nested(table, params), params))
     # [resolved] and [provenance] are informational (written by the runner) and not read back.
     return Scenario(name=text["name"], description=text["description"], question=text["question"],
@@ -330,11 +325,12 @@ def from_dict(doc: dict[str, Any], file: str = "<scenario>", *, base_dir: str | 
 
 
 # --------------------------------------------------------------------------- helpers
-def _integer(file: str, field: str, value: Any, lo: int, hi: int) -> int:
+def check_integer(file: str, field: str, value: Any, lo: int, hi: int) -> int:
+    """``value`` as an int in ``[lo, hi]`` (a whole float is accepted), or a ScenarioError."""
     ok = isinstance(value, int) and not isinstance(value, bool) or (
         isinstance(value, float) and math.isfinite(value) and value.is_integer())
     if not ok or not lo <= value <= hi:
-        raise _value_error(file, field, value, f"must be an integer in [{lo}, {hi}]")
+        raise value_error(file, field, value, f"must be an integer in [{lo}, {hi}]")
     return int(value)
 
 
@@ -342,23 +338,23 @@ def _outcomes(file: str, value: Any) -> tuple[str, ...]:
     field = "scenario.outcomes"
     allowed = ", ".join(OUTCOMES)
     if not isinstance(value, list) or not value:
-        raise _value_error(file, field, value, f"must be a non-empty list of outcome names from: {allowed}")
+        raise value_error(file, field, value, f"must be a non-empty list of outcome names from: {allowed}")
     for item in value:
         if not isinstance(item, str) or item not in OUTCOMES:
-            hint = _suggest(item, list(OUTCOMES)) if isinstance(item, str) else ""
-            raise _value_error(file, field, item, f"unknown outcome{hint}; allowed: {allowed}")
+            hint = did_you_mean(item, list(OUTCOMES)) if isinstance(item, str) else ""
+            raise value_error(file, field, item, f"unknown outcome{hint}; allowed: {allowed}")
     if len(set(value)) != len(value):
         dup = next(v for v in value if value.count(v) > 1)
-        raise _value_error(file, field, dup, "listed twice")
+        raise value_error(file, field, dup, "listed twice")
     return tuple(value)
 
 
-def _params(start: Params, overrides: dict[str, Any], file: str, field: str, base_dir: str | Path) -> Params:
+def apply_overrides(start: Params, overrides: dict[str, Any], file: str, field: str, base_dir: str | Path) -> Params:
     """Apply ``overrides`` to ``start``; ParamErrors become ScenarioErrors naming the field."""
     try:
         params = start.with_overrides(overrides)
     except ParamError as e:
-        raise _value_error(file, f"{field}.{e.path}" if field else e.path, e.value, e.allowed) from None
+        raise value_error(file, f"{field}.{e.path}" if field else e.path, e.value, e.allowed) from None
     net = params.network
     if net.edgelist_path:
         path = Path(net.edgelist_path)
@@ -366,7 +362,7 @@ def _params(start: Params, overrides: dict[str, Any], file: str, field: str, bas
         params = params.with_overrides({"network.edgelist_path": str(path)})
     if net.graph == "edgelist":
         if not net.edgelist_path:
-            raise _value_error(file, f"{field}.network.edgelist_path".lstrip("."), "",
+            raise value_error(file, f"{field}.network.edgelist_path".lstrip("."), "",
                                'must name a CSV edge list when network.graph = "edgelist"')
         try:
             load_edgelist(params.network.edgelist_path)
@@ -379,7 +375,7 @@ def _nested(overrides: dict[str, Any], params: Params) -> dict[str, dict[str, An
     """Overrides in canonical nested form ``{section: {leaf: final value}}`` (already validated)."""
     out: dict[str, dict[str, Any]] = {}
     for key, value in overrides.items():
-        for sec, leaf, _ in _resolve(str(key), value, None):
+        for sec, leaf, _ in resolve_key(str(key), value, None):
             final = getattr(getattr(params, sec), leaf)
             out.setdefault(sec, {})[leaf] = list(final) if isinstance(final, tuple) else final
     return out

@@ -96,11 +96,11 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import LOWER_IS_BETTER, OUTCOMES, summarize
-from sim.params import ParamError, Params, _resolve
-from sim.scenario import (ARM_NAME, MAX_FILE_BYTES, ScenarioError, _integer, _params, _suggest, _value_error,
-                          dumps_toml)
 from sim.executors import DaskExecutor, Executor, InProcessExecutor, ProcessExecutor, make_executor
-from sim.store import Store, write_json, write_parquet, write_text, git_revision
+from sim.params import ParamError, Params, did_you_mean, resolve_key
+from sim.scenario import (ARM_NAME, MAX_FILE_BYTES, ScenarioError, apply_overrides, check_integer, dumps_toml,
+                          value_error)
+from sim.store import Store, git_revision, write_json, write_parquet, write_text
 
 __all__ = ["SweepError", "Factor", "OutcomeSpec", "Task", "Sweep", "load_sweep", "parse_sweep",
            "run_seed", "run_sweep", "compact_sweep", "SweepResult", "Executor", "InProcessExecutor",
@@ -134,7 +134,7 @@ class SweepError(ScenarioError):
 
 
 def _err(file: str, field: str, value: Any, allowed: str) -> SweepError:
-    e = _value_error(file, field, value, allowed)
+    e = value_error(file, field, value, allowed)
     return SweepError(e.file, e.field, e.message)
 
 
@@ -198,11 +198,11 @@ def _factor(file: str, key: str, spec: Any, sampler: str, model: str) -> Factor:
     if model == "ishigami":
         if key not in ISHIGAMI:
             raise _err(file, field, spec, "unknown parameter of the ishigami model; allowed: x1, x2, x3"
-                       + _suggest(key, list(ISHIGAMI)))
+                       + did_you_mean(key, list(ISHIGAMI)))
         name, kind, bounds = key, float, ISHIGAMI[key]
     else:
         try:
-            (sec, leaf, _), = _resolve(key, 0, None)
+            (sec, leaf, _), = resolve_key(key, 0, None)
         except ParamError as e:
             raise _err(file, field, spec, e.allowed) from None
         name = f"{sec}.{leaf}"
@@ -216,7 +216,7 @@ def _factor(file: str, key: str, spec: Any, sampler: str, model: str) -> Factor:
     for k, v in spec.items():
         if k not in _FACTOR_KEYS:
             raise _err(file, f"{field}.{k}", v, "unknown key; allowed: " + ", ".join(_FACTOR_KEYS)
-                       + _suggest(k, _FACTOR_KEYS))
+                       + did_you_mean(k, _FACTOR_KEYS))
     if ("levels" in spec) == ("range" in spec):
         raise _err(file, field, spec, "give exactly one of levels = [...] or range = [lo, hi]")
 
@@ -265,7 +265,7 @@ def _factor(file: str, key: str, spec: Any, sampler: str, model: str) -> Factor:
         raise _err(file, field, spec, "a grid needs levels = [...] or range = [lo, hi] with steps = N")
     dist = spec.get("dist", "uniform")
     if dist not in DISTS:
-        raise _err(file, f"{field}.dist", dist, "must be one of " + ", ".join(map(repr, DISTS)) + _suggest(str(dist), DISTS))
+        raise _err(file, f"{field}.dist", dist, "must be one of " + ", ".join(map(repr, DISTS)) + did_you_mean(str(dist), DISTS))
     needs = {"uniform": (), "loguniform": (), "triangular": ("mode",), "truncnormal": ("mean", "sd")}[dist]
     for k in ("mode", "mean", "sd"):
         if k in spec and k not in needs:
@@ -361,7 +361,7 @@ def _outcomes(file: str, value: Any, model: str) -> tuple[OutcomeSpec, ...]:
         where = f"{field}[{i}]"
         if isinstance(item, str):
             if item not in names:
-                raise _err(file, where, item, "unknown outcome" + _suggest(item, names) + "; allowed: " + ", ".join(names))
+                raise _err(file, where, item, "unknown outcome" + did_you_mean(item, names) + "; allowed: " + ", ".join(names))
             out.append(OutcomeSpec(item, lower_is_better=item in LOWER_IS_BETTER))
             continue
         if not isinstance(item, dict):
@@ -369,21 +369,21 @@ def _outcomes(file: str, value: Any, model: str) -> tuple[OutcomeSpec, ...]:
         for k, v in item.items():
             if k not in _OUTCOME_KEYS:
                 raise _err(file, f"{where}.{k}", v, "unknown key; allowed: " + ", ".join(_OUTCOME_KEYS)
-                           + _suggest(k, _OUTCOME_KEYS))
+                           + did_you_mean(k, _OUTCOME_KEYS))
         name, metric = item.get("name"), item.get("metric")
         if not isinstance(name, str) or not ARM_NAME.match(name):
             raise _err(file, f"{where}.name", name, "must be 1-64 letters, digits, '_' or '-'")
         if metric not in METRIC_COLUMNS:
             raise _err(file, f"{where}.metric", metric, "must be a daily metric"
-                       + (_suggest(metric, list(METRIC_COLUMNS)) if isinstance(metric, str) else "")
+                       + (did_you_mean(metric, list(METRIC_COLUMNS)) if isinstance(metric, str) else "")
                        + "; allowed: " + ", ".join(METRIC_COLUMNS))
         if ("day" in item) == ("stat" in item):
             raise _err(file, where, item, "give exactly one of day = N or stat = " + " | ".join(STATS))
         day, stat, threshold = item.get("day"), item.get("stat"), item.get("threshold")
         if day is not None:
-            day = _integer(file, f"{where}.day", day, 1, LIMITS["days"][1])
+            day = check_integer(file, f"{where}.day", day, 1, LIMITS["days"][1])
         if stat is not None and stat not in STATS:
-            raise _err(file, f"{where}.stat", stat, "must be one of " + ", ".join(STATS) + _suggest(str(stat), STATS))
+            raise _err(file, f"{where}.stat", stat, "must be one of " + ", ".join(STATS) + did_you_mean(str(stat), STATS))
         if (stat == "first_day_at_least") != (threshold is not None):
             raise _err(file, f"{where}.threshold", threshold, "is needed by, and only by, stat = 'first_day_at_least'")
         if threshold is not None and (not isinstance(threshold, (int, float)) or isinstance(threshold, bool)
@@ -589,14 +589,14 @@ def _from_dict(doc: dict[str, Any], file: str, base_dir: str | Path) -> Sweep:
     for key, value in doc.items():
         if key not in _TOP_KEYS:
             raise _err(file, key, value, "unknown top-level key; allowed: "
-                       + ", ".join(f"[{k}]" for k in _TOP_KEYS) + _suggest(key, _TOP_KEYS))
+                       + ", ".join(f"[{k}]" for k in _TOP_KEYS) + did_you_mean(key, _TOP_KEYS))
         if not isinstance(value, dict):
             raise _err(file, key, value, f"must be a table ([{key}])")
     s = doc.get("sweep", {})
     for key, value in s.items():
         if key not in _SWEEP_KEYS:
             raise _err(file, f"sweep.{key}", value, "unknown key; allowed: " + ", ".join(_SWEEP_KEYS)
-                       + _suggest(key, _SWEEP_KEYS))
+                       + did_you_mean(key, _SWEEP_KEYS))
     texts = {}
     for key in ("name", "description", "question"):
         value = s.get(key, Path(file).stem if key == "name" else "")
@@ -608,12 +608,12 @@ def _from_dict(doc: dict[str, Any], file: str, base_dir: str | Path) -> Sweep:
         value = s.get(key, _DEFAULTS[key])
         if value not in options:
             raise _err(file, f"sweep.{key}", value, "must be one of " + ", ".join(map(repr, options))
-                       + (_suggest(value, options) if isinstance(value, str) else ""))
+                       + (did_you_mean(value, options) if isinstance(value, str) else ""))
         choice[key] = value
     model, sampler = choice["model"], choice["sampler"]
     numbers = {}
     for key, (lo, hi) in LIMITS.items():
-        numbers[key] = _integer(file, f"sweep.{key}", s.get(key, _DEFAULTS[key]), lo, hi)
+        numbers[key] = check_integer(file, f"sweep.{key}", s.get(key, _DEFAULTS[key]), lo, hi)
     if sampler == "sobol" and numbers["samples"] & (numbers["samples"] - 1):
         raise _err(file, "sweep.samples", numbers["samples"], "a Sobol design needs a power of 2 (e.g. 64, 128, 256)")
     metrics = s.get("metrics", False)
@@ -624,7 +624,7 @@ def _from_dict(doc: dict[str, Any], file: str, base_dir: str | Path) -> Sweep:
     # base and arms: validated like a scenario's (same messages)
     base_raw = doc.get("base", {})
     if model == "community":
-        base_params = _params(Params(), base_raw, file, "base", base_dir)
+        base_params = apply_overrides(Params(), base_raw, file, "base", base_dir)
         base = _flat(base_raw, base_params)
     elif base_raw:
         raise _err(file, "base", base_raw, "the ishigami model has no base parameters")
@@ -642,7 +642,7 @@ def _from_dict(doc: dict[str, Any], file: str, base_dir: str | Path) -> Sweep:
         table = {k: v for k, v in table.items() if k != "description"}
         if model == "ishigami" and table:
             raise _err(file, f"arms.{name}", table, "the ishigami model takes no arm overrides")
-        arms.append((name, _flat(table, _params(base_params, table, file, f"arms.{name}", base_dir))
+        arms.append((name, _flat(table, apply_overrides(base_params, table, file, f"arms.{name}", base_dir))
                      if model == "community" else {}))
     arm_names = [a for a, _ in arms]
     compare = s.get("compare")
@@ -668,7 +668,7 @@ def _from_dict(doc: dict[str, Any], file: str, base_dir: str | Path) -> Sweep:
     quick = doc.get("quick", {})
     for k, v in quick.items():
         if k not in _QUICK_KEYS:
-            raise _err(file, f"quick.{k}", v, "unknown key; allowed: " + ", ".join(_QUICK_KEYS) + _suggest(k, _QUICK_KEYS))
+            raise _err(file, f"quick.{k}", v, "unknown key; allowed: " + ", ".join(_QUICK_KEYS) + did_you_mean(k, _QUICK_KEYS))
 
     sweep = Sweep(model=model, sampler=sampler, metrics=metrics, outcomes=outcomes, factors=factors, base=base,
                   arms=tuple(arms), compare=compare, document=doc, source=file, **texts, **numbers)
@@ -684,7 +684,7 @@ def _flat(overrides: dict[str, Any], params: Params) -> dict[str, Any]:
     """Overrides as ``{"section.leaf": final value}`` (already validated)."""
     out = {}
     for key, value in overrides.items():
-        for sec, leaf, _ in _resolve(str(key), value, None):
+        for sec, leaf, _ in resolve_key(str(key), value, None):
             final = getattr(getattr(params, sec), leaf)
             out[f"{sec}.{leaf}"] = list(final) if isinstance(final, tuple) else final
     return out
