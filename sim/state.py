@@ -244,7 +244,7 @@ class Ties:
         self.indptr = indptr.astype(np.int64)
         self.indices = indices.astype(np.int32)
         self.strength = strength.astype(np.float32)
-        self.src = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.indptr))
+        self._src: np.ndarray | None = None
         self._buf_u: list[np.ndarray] = []
         self._buf_v: list[np.ndarray] = []
         self._buf_s: list[np.ndarray] = []
@@ -267,6 +267,13 @@ class Ties:
         indptr = np.zeros(n + 1, np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
         return cls(n, indptr, (key % n).astype(np.int32), st)
+
+    @property
+    def src(self) -> np.ndarray:
+        """Row (owner person) of each CSR entry, derived from ``indptr`` on demand (no daily copy)."""
+        if self._src is None:
+            self._src = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(self.indptr))
+        return self._src
 
     @property
     def degree(self) -> np.ndarray:
@@ -318,13 +325,13 @@ class Ties:
         if len(new_key) == 0:
             return 0
         rows = (new_key // n).astype(np.int32)
-        # one insertion mask for the three arrays (np.insert recomputes it for each: 1.5x slower)
+        # one insertion mask for both arrays (np.insert recomputes it for each: 1.5x slower)
         slots = pos + np.arange(len(pos))
         old = np.ones(len(self.indices) + len(pos), bool)
         old[slots] = False
         self.indices = _insert(self.indices, old, slots, (new_key % n).astype(np.int32))
         self.strength = _insert(self.strength, old, slots, st)
-        self.src = _insert(self.src, old, slots, rows)
+        self._src = None  # rebuilt from indptr when next asked for
         self.indptr[1:] += np.cumsum(np.bincount(rows, minlength=n))
         return len(new_key) // 2
 
