@@ -162,8 +162,8 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
         L += ["## Why the missed targets are missed", "",
               f"- **Per-step cost at 10^6 persons.** The top hot spots are {top} of the profiled time. "
               "`Today.group_ties` gathers every member's CSR entries once a day to find the ties inside "
-              "groups (a memory-bound pass over ~10 entries per member); `Ties._insert` copies the three "
-              "CSR arrays (O(all ties)) to insert the day's new ties. The rest is spread over the eleven "
+              "groups (a memory-bound pass over ~10 entries per member); `Ties._insert` copies the two "
+              "CSR arrays (`indices`, `strength`: O(all ties)) to insert the day's new ties. The rest is spread over the eleven "
               "phases, each a few O(members) numpy passes. Next steps that would pay: keep new ties in a "
               "side buffer merged weekly (all tie readers must then see both), maintain the inside-group "
               "tie list incrementally on join/leave, or a numba kernel for the tie passes.",
