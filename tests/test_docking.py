@@ -12,9 +12,10 @@ reject when one rule is deliberately changed in one implementation only (the
 value expectation ``E``, the zero point of satisfaction, ODD §7.4). Between-seed
 variance is large (each seed draws a new population and graph), so power at
 30 seeds is low for 10 % changes: ``test_docking_power_estimate`` measured a
-rejection rate of 12 % for ``expectation`` x 1.1 and 0.5 % for ``invite_rate`` x
-1.1 (which shifts outcomes by ~0.2 s.d.), with a false-rejection rate of 2 %
-under no change. The fast test therefore checks a 25 % change; the slow test
+rejection rate of 12 % for ``expectation`` x 1.1, 1 % for ``invite_rate`` x 1.1
+(which shifts outcomes by ~0.2 s.d.) and 89 % for ``expectation`` x 1.25, with a
+false-rejection rate of 2 % under no change. The fast test therefore checks a
+25 % change; the slow test
 uses 100 seeds, 1000 persons and 60 days, where the 10 % change is detected.
 """
 
