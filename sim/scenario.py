@@ -233,41 +233,52 @@ class Scenario:
 
 
 # --------------------------------------------------------------------------- loading
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raises :class:`ScenarioError` on any problem."""
+def read_toml_text(path: str | Path, kind: str, error: type[ScenarioError] = ScenarioError) -> str:
+    """The text of a TOML input file (a ``kind`` such as "scenario" or "sweep"), after the checks
+    every input gets: exists, is a file, readable, not too large, not binary, UTF-8."""
     path = Path(path)
     file = str(path)
     if not path.exists():
-        raise ScenarioError(file, None, "file not found")
+        raise error(file, None, "file not found")
     if path.is_dir():
-        raise ScenarioError(file, None, "is a folder, not a scenario file")
+        raise error(file, None, f"is a folder, not a {kind} file")
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ScenarioError(file, None, f"is {size} bytes; a scenario file must be under {MAX_FILE_BYTES}")
+            raise error(file, None, f"is {size} bytes; a {kind} file must be under {MAX_FILE_BYTES}")
         raw = path.read_bytes()
     except PermissionError:
-        raise ScenarioError(file, None, "cannot be read (permission denied)") from None
+        raise error(file, None, "cannot be read (permission denied)") from None
     except OSError as e:
-        raise ScenarioError(file, None, f"cannot be read ({e.strerror or e})") from None
+        raise error(file, None, f"cannot be read ({e.strerror or e})") from None
     if b"\x00" in raw:
-        raise ScenarioError(file, None, "is a binary file, not a TOML scenario")
+        raise error(file, None, f"is a binary file, not a TOML {kind}")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ScenarioError(file, None, f"is not UTF-8 text (bad byte at offset {e.start}); "
-                                        "a scenario must be a TOML text file") from None
-    return parse_scenario(text, file, base_dir=path.parent)
+        raise error(file, None, f"is not UTF-8 text (bad byte at offset {e.start}); "
+                                f"a {kind} must be a TOML text file") from None
+
+
+def parse_toml(text: str, file: str, empty_hint: str, error: type[ScenarioError] = ScenarioError) -> dict[str, Any]:
+    """Parse TOML ``text``; syntax errors name the field where possible (duplicate tables, keys)."""
+    if not text.strip():
+        raise error(file, None, f"is empty: {empty_hint}")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        err = _toml_error(file, text, str(e))
+        raise error(err.file, err.field, err.message) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raises :class:`ScenarioError` on any problem."""
+    return parse_scenario(read_toml_text(path, "scenario"), str(path), base_dir=Path(path).parent)
 
 
 def parse_scenario(text: str, file: str = "<scenario>", *, base_dir: str | Path = ".") -> Scenario:
     """Validate scenario TOML ``text`` (``file`` is used in messages; relative paths resolve in ``base_dir``)."""
-    if not text.strip():
-        raise ScenarioError(file, None, "is empty: a scenario needs at least one [arms.NAME] table")
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise _toml_error(file, text, str(e)) from None
+    doc = parse_toml(text, file, "a scenario needs at least one [arms.NAME] table")
     return from_dict(doc, file, base_dir=base_dir)
 
 

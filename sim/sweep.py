@@ -85,7 +85,6 @@ import itertools
 import json
 import math
 import time
-import tomllib
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -98,8 +97,8 @@ import pandas as pd
 from sim.metrics import LOWER_IS_BETTER, OUTCOMES, summarize
 from sim.executors import DaskExecutor, Executor, InProcessExecutor, ProcessExecutor, make_executor
 from sim.params import ParamError, Params, did_you_mean, resolve_key
-from sim.scenario import (ARM_NAME, MAX_FILE_BYTES, ScenarioError, apply_overrides, check_integer, dumps_toml,
-                          value_error)
+from sim.scenario import (ARM_NAME, ScenarioError, apply_overrides, check_integer, dumps_toml, parse_toml,
+                          read_toml_text, value_error)
 from sim.store import Store, git_revision, write_json, write_parquet, write_text
 
 __all__ = ["SweepError", "Factor", "OutcomeSpec", "Task", "Sweep", "load_sweep", "parse_sweep",
@@ -542,37 +541,13 @@ class Sweep:
 # --------------------------------------------------------------------------- loading
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file; raises :class:`SweepError` on any problem."""
-    path = Path(path)
-    file = str(path)
-    if not path.exists():
-        raise SweepError(file, None, "file not found")
-    if path.is_dir():
-        raise SweepError(file, None, "is a folder, not a sweep file")
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise SweepError(file, None, f"cannot be read ({e.strerror or e})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise SweepError(file, None, f"is {len(raw)} bytes; a sweep file must be under {MAX_FILE_BYTES}")
-    if b"\x00" in raw:
-        raise SweepError(file, None, "is a binary file, not a TOML sweep")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise SweepError(file, None, f"is not UTF-8 text (bad byte at offset {e.start}); "
-                                     "a sweep must be a TOML text file") from None
-    return parse_sweep(text, file, base_dir=path.parent)
+    return parse_sweep(read_toml_text(path, "sweep", SweepError), str(path), base_dir=Path(path).parent)
 
 
 def parse_sweep(text: str, file: str = "<sweep>", *, base_dir: str | Path = ".") -> Sweep:
     """Validate sweep TOML ``text`` (``file`` is used in messages)."""
-    if not text.strip():
-        raise SweepError(file, None, "is empty: a sweep needs a [parameters] table")
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise SweepError(file, None, f"is not valid TOML: {e}") from None
-    return from_dict(doc, file, base_dir=base_dir)
+    return from_dict(parse_toml(text, file, "a sweep needs a [parameters] table", SweepError), file,
+                     base_dir=base_dir)
 
 
 def from_dict(doc: dict[str, Any], file: str = "<sweep>", *, base_dir: str | Path = ".") -> Sweep:
