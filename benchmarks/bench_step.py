@@ -39,6 +39,14 @@ def scenario(n_persons: int) -> dict:
             "expectation": 0.3, "w_spam": 1.0}
 
 
+ALL_POLICIES = {  # issue 4's target: the core speed must hold with every policy family switched on
+    "role_rules": ["admin_rotation", "distributors", "seniors", "partners", "kol"],
+    "split_rules": ["capacity", "distributor", "tie_community", "segment"],
+    "event_policy": "offline", "elimination_policy": "spam_warnings", "screening": "question",
+    "incentive_policy": "weekly_fund_and_paid_admins",
+}
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (MB; Linux reports KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -73,9 +81,9 @@ def run_engine(model_cls, n_persons: int, days: int, seed: int = 1, **kwargs) ->
             "build_cpu_s": c1 - c0, "run_cpu_s": c2 - c1, "md_per_cpu_s": member_days / (c2 - c1)}
 
 
-def measure(n_persons: int, days: int) -> dict:
+def measure(n_persons: int, days: int, **policies) -> dict:
     """The array engine at one size: the run first (so peak RSS is the run's), then construction parts."""
-    out = run_engine(CommunityModel, n_persons, days)
+    out = run_engine(CommunityModel, n_persons, days, **policies)
     out["peak_rss_mb"] = peak_rss_mb()
     out.update(time_construction(n_persons))
     return out
@@ -142,12 +150,13 @@ def main(argv: list[str] | None = None) -> None:
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--reference", action="store_true", help="also run the reference model, same process")
     mode.add_argument("--profile", action="store_true", help="cProfile the run, list the hot spots")
+    mode.add_argument("--all-policies", action="store_true", help="switch every policy family on (ALL_POLICIES)")
     args = ap.parse_args(argv)
     if args.reference or args.profile:
         res = (versus_reference if args.reference else profile)(args.persons, args.days)
         print(json.dumps(res) if args.json else json.dumps(res, indent=1))
         return
-    res = measure(args.persons, args.days)
+    res = measure(args.persons, args.days, **(ALL_POLICIES if args.all_policies else {}))
     if args.json:
         print(json.dumps(res))
     else:
