@@ -292,10 +292,7 @@ def from_dict(doc: dict[str, Any], file: str = "<scenario>", *, base_dir: str | 
             raise value_error(file, key, value, f"must be a table ([{key}])")
 
     settings = doc.get("scenario", {})
-    for key, value in settings.items():
-        if key not in _SCENARIO_KEYS:
-            raise value_error(file, f"scenario.{key}", value,
-                               "unknown key; allowed: " + ", ".join(_SCENARIO_KEYS) + did_you_mean(key, _SCENARIO_KEYS))
+    check_keys(file, "scenario", settings, _SCENARIO_KEYS)
     text = {}
     for key in _TEXT_KEYS:
         value = settings.get(key, Path(file).stem if key == "name" else "")
@@ -336,6 +333,16 @@ def from_dict(doc: dict[str, Any], file: str = "<scenario>", *, base_dir: str | 
 
 
 # --------------------------------------------------------------------------- helpers
+def check_keys(file: str, field: str, table: dict[str, Any], allowed: tuple[str, ...],
+               error: type[ScenarioError] = ScenarioError) -> None:
+    """Raise ``error`` for the first key of ``table`` not in ``allowed``: it, the allowed keys, the closest."""
+    for key, value in table.items():
+        if key not in allowed:
+            e = value_error(file, f"{field}.{key}", value,
+                            "unknown key; allowed: " + ", ".join(allowed) + did_you_mean(key, allowed))
+            raise error(e.file, e.field, e.message)
+
+
 def check_integer(file: str, field: str, value: Any, lo: int, hi: int) -> int:
     """``value`` as an int in ``[lo, hi]`` (a whole float is accepted), or a ScenarioError."""
     ok = isinstance(value, int) and not isinstance(value, bool) or (

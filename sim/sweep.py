@@ -97,8 +97,8 @@ import pandas as pd
 from sim.metrics import LOWER_IS_BETTER, OUTCOMES, summarize
 from sim.executors import DaskExecutor, Executor, InProcessExecutor, ProcessExecutor, make_executor
 from sim.params import ParamError, Params, did_you_mean, resolve_key
-from sim.scenario import (ARM_NAME, ScenarioError, apply_overrides, check_integer, dumps_toml, parse_toml,
-                          read_toml_text, value_error)
+from sim.scenario import (ARM_NAME, ScenarioError, apply_overrides, check_integer, check_keys, dumps_toml,
+                          parse_toml, read_toml_text, value_error)
 from sim.store import Store, git_revision, write_json, write_parquet, write_text
 
 __all__ = ["SweepError", "Factor", "OutcomeSpec", "Task", "Sweep", "load_sweep", "parse_sweep",
@@ -212,10 +212,7 @@ def _factor(file: str, key: str, spec: Any, sampler: str, model: str) -> Factor:
         bounds = (pspec.lo, pspec.hi)
     if not isinstance(spec, dict):
         raise _err(file, field, spec, "must be a table such as {levels = [1, 2]} or {range = [0.1, 0.9]}")
-    for k, v in spec.items():
-        if k not in _FACTOR_KEYS:
-            raise _err(file, f"{field}.{k}", v, "unknown key; allowed: " + ", ".join(_FACTOR_KEYS)
-                       + did_you_mean(k, _FACTOR_KEYS))
+    check_keys(file, field, spec, _FACTOR_KEYS, SweepError)
     if ("levels" in spec) == ("range" in spec):
         raise _err(file, field, spec, "give exactly one of levels = [...] or range = [lo, hi]")
 
@@ -365,10 +362,7 @@ def _outcomes(file: str, value: Any, model: str) -> tuple[OutcomeSpec, ...]:
             continue
         if not isinstance(item, dict):
             raise _err(file, where, item, "must be an outcome name or a table {name, metric, day | stat}")
-        for k, v in item.items():
-            if k not in _OUTCOME_KEYS:
-                raise _err(file, f"{where}.{k}", v, "unknown key; allowed: " + ", ".join(_OUTCOME_KEYS)
-                           + did_you_mean(k, _OUTCOME_KEYS))
+        check_keys(file, where, item, _OUTCOME_KEYS, SweepError)
         name, metric = item.get("name"), item.get("metric")
         if not isinstance(name, str) or not ARM_NAME.match(name):
             raise _err(file, f"{where}.name", name, "must be 1-64 letters, digits, '_' or '-'")
@@ -568,10 +562,7 @@ def _from_dict(doc: dict[str, Any], file: str, base_dir: str | Path) -> Sweep:
         if not isinstance(value, dict):
             raise _err(file, key, value, f"must be a table ([{key}])")
     s = doc.get("sweep", {})
-    for key, value in s.items():
-        if key not in _SWEEP_KEYS:
-            raise _err(file, f"sweep.{key}", value, "unknown key; allowed: " + ", ".join(_SWEEP_KEYS)
-                       + did_you_mean(key, _SWEEP_KEYS))
+    check_keys(file, "sweep", s, _SWEEP_KEYS, SweepError)
     texts = {}
     for key in ("name", "description", "question"):
         value = s.get(key, Path(file).stem if key == "name" else "")
@@ -641,9 +632,7 @@ def _from_dict(doc: dict[str, Any], file: str, base_dir: str | Path) -> Sweep:
     if overlap:
         raise _err(file, f"parameters.{overlap[0]}", overlap[0], "is also set by an arm; an arm would override the sweep")
     quick = doc.get("quick", {})
-    for k, v in quick.items():
-        if k not in _QUICK_KEYS:
-            raise _err(file, f"quick.{k}", v, "unknown key; allowed: " + ", ".join(_QUICK_KEYS) + did_you_mean(k, _QUICK_KEYS))
+    check_keys(file, "quick", quick, _QUICK_KEYS, SweepError)
 
     sweep = Sweep(model=model, sampler=sampler, metrics=metrics, outcomes=outcomes, factors=factors, base=base,
                   arms=tuple(arms), compare=compare, document=doc, source=file, **texts, **numbers)
