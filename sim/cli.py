@@ -46,7 +46,8 @@ the same command again to resume.""",
   community-sim list                 # scenarios, policies and parameters
   community-sim list parameters""",
     "report": """examples:
-  community-sim report results/demo  # rewrite results/demo/report.html from its tables""",
+  community-sim report results/demo                    # rewrite results/demo/report.html from its tables
+  community-sim report results/sweeps/seeding_frontier # a sweep's report (analysed first if need be)""",
     "dashboard": """examples:
   community-sim dashboard --port 8765  # then open http://127.0.0.1:8765""",
 }
@@ -99,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="(re)write report.html of a results folder (and figures/ if missing)",
                          formatter_class=fmt, epilog=EXAMPLES["report"])
-    rep.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `community-sim run`")
+    rep.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `community-sim run` or `sweep`")
 
     d = sub.add_parser("dashboard", help="interactive dashboard in the browser (SolaraViz)",
                        formatter_class=fmt, epilog=EXAMPLES["dashboard"])
@@ -360,9 +361,19 @@ def _list_parameters() -> None:
 # --------------------------------------------------------------------------- report, dashboard
 def _report(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir)
+    if (run_dir / "sweep.json").is_file():  # a sweep folder: its analysis writes the report
+        from sim.sensitivity import analyze
+        from sim.sweep import SweepError
+        from sim.sweep_report import write_sweep_report
+
+        try:
+            print(write_sweep_report(run_dir) if (run_dir / "analysis").is_dir() else analyze(run_dir)["report"])
+        except SweepError as e:
+            raise UsageError(str(e)) from None
+        return 0
     if not run_dir.is_dir() or not (run_dir / "metrics.parquet").is_file():
-        raise UsageError(f"{run_dir}: not a results folder (needs metrics.parquet, "
-                         "written by `community-sim run`)")
+        raise UsageError(f"{run_dir}: not a results folder (needs metrics.parquet, written by `community-sim "
+                         "run`, or sweep.json, written by `community-sim sweep`)")
     from sim.report import write_report
 
     if not (run_dir / "figures").is_dir():  # a run made with --no-figures: draw them first

@@ -11,11 +11,8 @@ units and sources (``Params.specs()``), and the caveats.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 import math
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,9 @@ import pandas as pd
 from sim.compare import arm_table, verdict_sentence, verdicts
 from sim.metrics import LOWER_IS_BETTER, OUTCOMES
 from sim.params import Params
-from sim.plots import CAPTIONS_FILE, arm_colors, scenario_arms
+from sim.htmlpage import esc, figures_section, fmt_value, num, page
+from sim.plots import arm_colors, scenario_arms
+from sim.store import write_text
 
 __all__ = ["write_report", "render_report", "CAVEATS"]
 
@@ -44,20 +43,6 @@ CAVEATS = (
     "Intervals are 95 % Student-t intervals over replicates that share seeds across arms (common random "
     "numbers); they describe the model's randomness, not uncertainty about the parameters themselves.",
 )
-
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;max-width:1100px;margin:2em auto;
-padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
-.meta{color:#666;font-size:.9em}.question{font-size:1.15em;background:#f4f7fb;border-left:4px solid #0072B2;
-padding:.6em 1em}table{border-collapse:collapse;font-size:.88em;margin:.5em 0}
-th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}th{background:#f6f6f6}
-td.num{text-align:right;font-variant-numeric:tabular-nums}.clear{font-weight:600}.unclear{color:#555}
-figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#444;font-size:.92em}
-.swatch{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.3em;vertical-align:-1px}
-details summary{cursor:pointer;color:#0072B2}.guess{color:#a05a00}
-"""
-
 
 # --------------------------------------------------------------------------- reading the folder
 def _read_scenario(run_dir: Path) -> dict[str, Any]:
@@ -107,38 +92,7 @@ def arm_params(doc: dict[str, Any], arm: str) -> dict[str, Any]:
     return values
 
 
-def _images(run_dir: Path) -> list[tuple[str, str, str]]:
-    """``(stem, caption, base64 PNG)`` of every figure, captioned ones first in caption order."""
-    fig_dir = run_dir / "figures"
-    if not fig_dir.is_dir():
-        return []
-    captions_path = fig_dir / CAPTIONS_FILE
-    captions = json.loads(captions_path.read_text(encoding="utf-8")) if captions_path.exists() else {}
-    pngs = {p.stem: p for p in sorted(fig_dir.glob("*.png")) if not p.name.startswith(".")}
-    order = [s for s in captions if s in pngs] + [s for s in pngs if s not in captions]
-    return [(s, captions.get(s, s.replace("_", " ")), base64.b64encode(pngs[s].read_bytes()).decode("ascii"))
-            for s in order]
-
-
 # --------------------------------------------------------------------------- rendering
-def _e(x: Any) -> str:
-    return html.escape(str(x))
-
-
-def _num(x: float) -> str:
-    if not math.isfinite(x):
-        return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
-
-
-def _fmt_value(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:g}"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_fmt_value(x) for x in v) + "]"
-    return str(v)
-
-
 def render_report(run_dir: Path) -> str:
     """The report of ``run_dir`` as an HTML string (see the module docstring)."""
     run_dir = Path(run_dir)
@@ -167,15 +121,12 @@ def render_report(run_dir: Path) -> str:
             if n_rep.min() != n_rep.max() else f"{int(n_rep.min())} replicates per arm"]
     for key, label in (("days", "days"), ("seed", "seed")):
         if key in scenario:
-            meta.append(f"{label} {_e(scenario[key])}" if key == "seed" else f"{_e(scenario[key])} {label}")
+            meta.append(f"{label} {esc(scenario[key])}" if key == "seed" else f"{esc(scenario[key])} {label}")
     for key in ("package_version", "git_revision", "started", "ended", "status"):
         if manifest.get(key):
-            meta.append(f"{key.replace('_', ' ')} {_e(manifest[key])}")
+            meta.append(f"{key.replace('_', ' ')} {esc(manifest[key])}")
 
-    out = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{_e(name)}: community-sim report"
-           f"</title><style>{_CSS}</style></head><body>",
-           f"<h1>{_e(name)}</h1><p class='meta'>community-sim report · {' · '.join(meta)}</p>",
-           f"<p class='question'><b>Question.</b> {_e(question)}</p>"]
+    out: list[str] = []
 
     # verdicts ----------------------------------------------------------------------
     v = verdicts(summary, outcomes)
@@ -188,46 +139,39 @@ def render_report(run_dir: Path) -> str:
                    "leader did better. <i>Clear</i> means the interval excludes zero.</p><ul>")
         for _, row in v.iterrows():
             cls = "clear" if row["clear"] else "unclear"
-            out.append(f"<li class='{cls}' data-outcome='{_e(row['outcome'])}'>{_e(verdict_sentence(row))}"
-                       f" <span class='meta'>({_e(OUTCOMES.get(row['outcome'], ''))})</span></li>")
+            out.append(f"<li class='{cls}' data-outcome='{esc(row['outcome'])}'>{esc(verdict_sentence(row))}"
+                       f" <span class='meta'>({esc(OUTCOMES.get(row['outcome'], ''))})</span></li>")
         out.append("</ul>")
     table = arm_table(summary, outcomes)
     out.append("<table><tr><th>outcome</th>" + "".join(
-        f"<th><span class='swatch' style='background:{colors[a]}'></span>{_e(a)}</th>" for a in arms) + "</tr>")
+        f"<th><span class='swatch' style='background:{colors[a]}'></span>{esc(a)}</th>" for a in arms) + "</tr>")
     for outcome in outcomes:
         better = "lower is better" if outcome in LOWER_IS_BETTER else "higher is better"
         cells = []
         for a in arms:
             r = table[(table.outcome == outcome) & (table.arm == a)].iloc[0]
-            ci = f" [{_num(r['lo'])}, {_num(r['hi'])}]" if math.isfinite(r["lo"]) else ""
-            cells.append(f"<td class='num'>{_num(r['mean'])}{ci}</td>")
-        out.append(f"<tr><td><b>{_e(outcome)}</b><br><span class='meta'>{_e(OUTCOMES[outcome])}; {better}"
+            ci = f" [{num(r['lo'])}, {num(r['hi'])}]" if math.isfinite(r["lo"]) else ""
+            cells.append(f"<td class='num'>{num(r['mean'])}{ci}</td>")
+        out.append(f"<tr><td><b>{esc(outcome)}</b><br><span class='meta'>{esc(OUTCOMES[outcome])}; {better}"
                    f"</span></td>{''.join(cells)}</tr>")
     out.append("</table><p class='meta'>Mean over replicates [95 % interval].</p>")
 
     # arms --------------------------------------------------------------------------
     params = {a: arm_params(doc, a) for a in arms}
-    base = ", ".join(f"{_e(k)} = {_e(_fmt_value(val))}" for k, val in _dotted(doc.get("base", {})).items())
+    base = ", ".join(f"{esc(k)} = {esc(fmt_value(val))}" for k, val in _dotted(doc.get("base", {})).items())
     out.append("<h2>Arms and how they differ</h2>")
     if base:
         out.append(f"<p>Every arm starts from the defaults with {base}.</p>")
     out.append("<table><tr><th>arm</th><th>overrides of the base parameters</th></tr>")
     for a in arms:
         over = arm_overrides(doc, a)
-        text = ", ".join(f"{_e(k)} = {_e(_fmt_value(val))}" for k, val in over.items()) or "none (base parameters)"
+        text = ", ".join(f"{esc(k)} = {esc(fmt_value(val))}" for k, val in over.items()) or "none (base parameters)"
         desc = doc.get("arms", {}).get(a, {}).get("description", "")
-        out.append(f"<tr><td><span class='swatch' style='background:{colors[a]}'></span>{_e(a)}</td>"
-                   f"<td>{text}{'<br><i>' + _e(desc) + '</i>' if desc else ''}</td></tr>")
+        out.append(f"<tr><td><span class='swatch' style='background:{colors[a]}'></span>{esc(a)}</td>"
+                   f"<td>{text}{'<br><i>' + esc(desc) + '</i>' if desc else ''}</td></tr>")
     out.append("</table>")
 
-    # figures -----------------------------------------------------------------------
-    images = _images(run_dir)
-    out.append("<h2>Figures</h2>")
-    if not images:
-        out.append("<p>No figures were found in <code>figures/</code>.</p>")
-    for stem, caption, data in images:
-        out.append(f"<figure id='fig-{_e(stem)}'><img alt='{_e(caption)}' src='data:image/png;base64,{data}'>"
-                   f"<figcaption>{_e(caption)}</figcaption></figure>")
+    out += figures_section(run_dir)
 
     # parameters --------------------------------------------------------------------
     specs = list(Params.specs())
@@ -235,16 +179,16 @@ def render_report(run_dir: Path) -> str:
     n_guess = sum(s.source == "guess" for _, _, s in specs)
     out.append(f"<h2>Parameters</h2><p>{len(specs)} parameters; {len(differ)} differ between arms (listed first). "
                f"{n_guess} are marked <span class='guess'>guess</span> (no empirical source).</p>")
-    head = "<tr><th>parameter</th>" + "".join(f"<th>{_e(a)}</th>" for a in arms) + \
+    head = "<tr><th>parameter</th>" + "".join(f"<th>{esc(a)}</th>" for a in arms) + \
            "<th>unit</th><th>range</th><th>source</th><th>meaning</th></tr>"
     rows_differ, rows_same = [], []
     for path, _, spec in specs:
         rng = ", ".join(spec.choices) if spec.choices else (
-            f"{_fmt_value(spec.lo)} – {_fmt_value(spec.hi)}" if spec.lo is not None else "")
-        src = f"<span class='guess'>{_e(spec.source)}</span>" if spec.source == "guess" else _e(spec.source)
-        vals = "".join(f"<td class='num'>{_e(_fmt_value(params[a][path]))}</td>" for a in arms)
-        row = f"<tr><td>{_e(path)}</td>{vals}<td>{_e(spec.unit)}</td><td>{_e(rng)}</td><td>{src}</td>" \
-              f"<td>{_e(spec.doc)}</td></tr>"
+            f"{fmt_value(spec.lo)} – {fmt_value(spec.hi)}" if spec.lo is not None else "")
+        src = f"<span class='guess'>{esc(spec.source)}</span>" if spec.source == "guess" else esc(spec.source)
+        vals = "".join(f"<td class='num'>{esc(fmt_value(params[a][path]))}</td>" for a in arms)
+        row = f"<tr><td>{esc(path)}</td>{vals}<td>{esc(spec.unit)}</td><td>{esc(rng)}</td><td>{src}</td>" \
+              f"<td>{esc(spec.doc)}</td></tr>"
         (rows_differ if path in differ else rows_same).append(row)
     out.append("<table>" + head + "".join(rows_differ) + "</table>" if rows_differ else "")
     out.append(f"<details><summary>All other parameters ({len(rows_same)}, equal in every arm)</summary>"
@@ -262,17 +206,11 @@ def render_report(run_dir: Path) -> str:
     if undefined:
         extra.append("Undefined in some replicates (e.g. never reached): " + ", ".join(undefined) +
                      "; their means use only the replicates where they are defined.")
-    out += [f"<li>{_e(c)}</li>" for c in (*extra, *CAVEATS)]
-    out.append("</ul></body></html>\n")
-    return "\n".join(out)
+    out += [f"<li>{esc(c)}</li>" for c in (*extra, *CAVEATS)]
+    out.append("</ul>")
+    return page(name, "report", meta, question, out)
 
 
 def write_report(run_dir: Path) -> Path:
     """Write ``run_dir/report.html`` atomically and return its path."""
-    run_dir = Path(run_dir)
-    text = render_report(run_dir)
-    path = run_dir / "report.html"
-    tmp = run_dir / ".report.html.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text(Path(run_dir) / "report.html", render_report(run_dir))

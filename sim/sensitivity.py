@@ -20,9 +20,10 @@ names ``compare = [A, B]``, two paired pseudo-arms are analysed like arms
 ``A_beats_B``, whose mean is P(A beats B) with ties counted half; the latter
 is also tabulated per design point by :func:`beats_table`.
 
-:func:`analyze` writes ``analysis/*.csv`` and figures (PNG + SVG) into the
-results folder and reads only files there (``sweep.json``, ``samples.parquet``,
-the parts or the compacted ``outcomes.parquet``).
+:func:`analyze` writes ``analysis/*.csv``, figures (PNG + SVG) and the sweep's
+``report.html`` (:mod:`sim.sweep_report`) into the results folder, and reads
+only files there (``sweep.json``, ``samples.parquet``, the parts or the
+compacted ``outcomes.parquet``).
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ def beats_table(sweep: Sweep, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def analyze(root: str | Path, figures: bool = True) -> dict[str, Path]:
-    """Write the analysis of a sweep folder: ``analysis/*.csv``, ``analysis/notes.txt``, figures.
+    """Write the analysis of a sweep folder: ``analysis/*.csv``, ``analysis/notes.txt``, figures, ``report.html``.
 
     Returns the written paths by name. Figures use :mod:`sim.plots` (heatmaps,
     sensitivity bars) and :mod:`sim.sweep_plots` (frontier).
@@ -239,4 +240,7 @@ def analyze(root: str | Path, figures: bool = True) -> dict[str, Path]:
         from sim.sweep_plots import sweep_figures
 
         paths.update(sweep_figures(sweep, df, indices, root / "figures"))
+    from sim.sweep_report import write_sweep_report
+
+    paths["report"] = write_sweep_report(root)
     return paths

@@ -304,6 +304,16 @@ class OutcomeSpec:
     threshold: float | None = None
     lower_is_better: bool = False
 
+    def describe(self) -> str:
+        """What the outcome measures, in words (for reports)."""
+        if self.metric is None:
+            return OUTCOMES.get(self.name) or EXTRA_OUTCOMES.get(self.name) or self.name
+        if self.day is not None:
+            return f"daily metric {self.metric} on day {self.day}"
+        if self.stat == "first_day_at_least":
+            return f"first day on which {self.metric} reached {self.threshold:g} (missing if never)"
+        return f"{self.stat} of the daily metric {self.metric} over the run"
+
     def compute(self, tables: dict[str, pd.DataFrame], summary: dict[str, float]) -> float:
         if self.metric is None:
             if self.name in summary:

@@ -28,14 +28,14 @@ EXAMPLES = {
 
 Runs every (sample, arm, replicate) not yet in --out (default
 results/sweeps/<name>): Ctrl-C or a crash keeps finished runs and the same
-command resumes. Then writes outcomes.parquet (compact) and analysis/ +
-figures/ (analyze). On SLURM/PBS, start workers with dask-jobqueue
+command resumes. Then writes outcomes.parquet (compact) and analysis/,
+figures/ and report.html (analyze). On SLURM/PBS, start workers with dask-jobqueue
 (SLURMCluster(...).scale(jobs=N)) and pass its scheduler address; the results
 folder must then be on a shared file system, or add --no-shared-disk.""",
     "compact": """examples:
   community-sim compact results/sweeps/seeding_frontier   # -> outcomes.parquet (+ metrics.parquet)""",
     "analyze": """examples:
-  community-sim analyze results/sweeps/seeding_frontier   # -> analysis/*.csv, figures/""",
+  community-sim analyze results/sweeps/seeding_frontier   # -> analysis/*.csv, figures/, report.html""",
 }
 
 
@@ -62,7 +62,7 @@ def add_sweep_commands(subparsers: Any) -> None:
                               formatter_class=fmt, epilog=EXAMPLES["compact"])
     c.add_argument("dir", metavar="DIR", help="a sweep results folder")
     c.set_defaults(handler=compact_command)
-    a = subparsers.add_parser("analyze", help="sensitivity indices, tables and figures of a sweep",
+    a = subparsers.add_parser("analyze", help="sensitivity indices, tables, figures and report.html of a sweep",
                               formatter_class=fmt, epilog=EXAMPLES["analyze"])
     a.add_argument("dir", metavar="DIR", help="a sweep results folder")
     a.add_argument("--no-figures", action="store_true", help="tables only")
@@ -145,7 +145,8 @@ def _analyze(root: Path, figures: bool) -> None:
     paths = analyze(root, figures=figures)
     notes = paths["notes"].read_text(encoding="utf-8").strip()
     print(notes)
-    print(f"analysis: {root / 'analysis'}" + (f", figures: {root / 'figures'}" if figures else ""))
+    print(f"analysis: {root / 'analysis'}" + (f", figures: {root / 'figures'}" if figures else "")
+          + f", report: {paths['report']}")
 
 
 def compact_command(args: argparse.Namespace) -> int:

@@ -313,6 +313,7 @@ def test_cli_runs_compacts_and_analyses_and_rejects_bad_input(tmp_path, capsys):
     assert main(["sweep", str(src), "--jobs", "1", "--out", str(out), "--no-progress"]) == 0
     assert (out / "outcomes.parquet").is_file() and (out / "analysis" / "grid.csv").is_file()
     assert (out / "figures" / "beats_members_final.png").is_file()
+    assert "<img" in (out / "report.html").read_text()  # the sweep writes its report
     assert main(["sweep", str(src), "--jobs", "1", "--out", str(out), "--no-progress"]) == 0
     assert "0 runs now, 8 already done" in capsys.readouterr().err
     src.write_text(SMALL.replace("budget =", "budgt ="))
