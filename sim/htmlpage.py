@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from sim.plots import CAPTIONS_FILE
+from sim.plots import short_number as num
 
 __all__ = ["esc", "num", "pct", "fmt_value", "embedded_figures", "figures_section", "page"]
 
@@ -35,13 +36,6 @@ details summary{cursor:pointer;color:#0072B2}.guess{color:#a05a00}table.wide{dis
 def esc(x: Any) -> str:
     """``x`` as HTML-escaped text."""
     return html.escape(str(x))
-
-
-def num(x: float) -> str:
-    """A number for a table: thousands separators from 100 up, three significant digits below."""
-    if not math.isfinite(x):
-        return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def pct(x: float) -> str:

@@ -25,6 +25,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ from sim.compare import mean_ci
 
 __all__ = ["RunTables", "load_run", "arm_colors", "save_figure", "plot_run", "trajectories",
            "group_sizes", "fission_tree", "lorenz", "cohort_retention", "network_snapshot",
-           "outcome_heatmap", "beats_heatmap", "sensitivity_bars", "CAPTIONS_FILE"]
+           "outcome_heatmap", "beats_heatmap", "sensitivity_bars", "short_number", "CAPTIONS_FILE"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette; arm i of a scenario always gets colour i.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -499,20 +500,35 @@ def plot_run(run_dir: Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- sweeps
-def outcome_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, title: str | None = None,
-                    unit: str = "") -> Figure:
-    """Mean of ``value`` over the grid of two parameters ``x`` and ``y``.
+def outcome_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, arms: list[str] | None = None,
+                    title: str | None = None, unit: str = "") -> Figure:
+    """Mean of ``value`` over the grid of two parameters ``x`` and ``y``; one panel per arm if ``arms``.
 
-    ``df`` has one row per run (or per cell) with columns ``x``, ``y`` and ``value``;
-    rows sharing a cell (replicates, other parameters) are averaged.
+    ``df`` has one row per run (or per cell) with columns ``x``, ``y`` and ``value``
+    (and ``arm`` when ``arms`` is given); rows sharing a cell (replicates, other
+    parameters) are averaged. The panels share one colour scale, so a colour
+    means the same number in every arm.
     """
-    cell = df.groupby([y, x])[value].mean().unstack(x).sort_index(ascending=False)
-    fig = _figure(6.4, 4.8)
-    ax = fig.subplots()
-    im = ax.imshow(cell.to_numpy(float), aspect="auto", cmap="viridis")
-    _label_grid(ax, cell, x, y)
-    fig.colorbar(im, ax=ax, label=f"mean {value}" + (f" ({unit})" if unit else ""))
-    ax.set_title(title or f"Mean {value} over {x} and {y}")
+    panels = [(a, df[df["arm"] == a]) for a in arms] if arms else [(None, df)]
+    cells = [(a, sub.groupby([y, x])[value].mean().unstack(x).sort_index(ascending=False)) for a, sub in panels]
+    finite = np.concatenate([c.to_numpy(float).ravel() for _, c in cells])
+    finite = finite[np.isfinite(finite)]
+    vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    ncol = min(len(cells), 4)
+    nrow = math.ceil(len(cells) / ncol)
+    fig = _figure(1.2 + 3.6 * ncol, 0.9 + 3.3 * nrow)
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False).ravel())
+    colors = arm_colors(arms) if arms else {}
+    for ax, (arm, cell) in zip(axes, cells):
+        im = ax.imshow(cell.to_numpy(float), aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax)
+        _label_grid(ax, cell, x, y, dark=((vmin + vmax) / 2).__gt__)
+        if arm is not None:
+            ax.set_title(arm, color=colors[arm], fontweight="bold")
+    for ax in axes[len(cells):]:
+        ax.set_visible(False)
+    fig.colorbar(im, ax=axes[: len(cells)].tolist(), label=f"mean {value}" + (f" ({unit})" if unit else ""))
+    fig.suptitle(title or f"Mean {value} over {x} and {y}" + (" per arm (one colour scale)" if arms else ""),
+                 fontweight="bold")
     return fig
 
 
@@ -534,13 +550,25 @@ def beats_heatmap(df: pd.DataFrame, x: str, y: str, outcome: str, arm_a: str, ar
     fig = _figure(6.4, 4.8)
     ax = fig.subplots()
     im = ax.imshow(cell.to_numpy(float), aspect="auto", cmap="RdBu", vmin=0, vmax=1)
-    _label_grid(ax, cell, x, y, fmt="{:.0%}")
+    _label_grid(ax, cell, x, y, fmt="{:.0%}".format, dark=lambda v: abs(v - 0.5) > 0.3)
     fig.colorbar(im, ax=ax, label=f"P({arm_a} beats {arm_b}) on {outcome}")
     ax.set_title(f"Where {arm_a} beats {arm_b} on {outcome} (share of replicates)")
     return fig
 
 
-def _label_grid(ax: Axes, cell: pd.DataFrame, x: str, y: str, fmt: str = "{:.3g}") -> None:
+def short_number(x: float) -> str:
+    """A number for a table cell or label: thousands separators from 100 up, three significant digits below."""
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def _label_grid(ax: Axes, cell: pd.DataFrame, x: str, y: str, fmt: Callable[[float], str] = short_number,
+                dark: Callable[[float], bool] | None = None) -> None:
+    """Tick labels, axis names and (for grids up to 12 x 12) each cell's value, white where ``dark(value)``.
+
+    ``dark`` defaults to "below the grid's mean" (viridis is dark at its low end).
+    """
     ax.set_xticks(range(cell.shape[1]), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in cell.columns])
     ax.set_yticks(range(cell.shape[0]), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in cell.index])
     ax.set_xlabel(x)
@@ -548,11 +576,12 @@ def _label_grid(ax: Axes, cell: pd.DataFrame, x: str, y: str, fmt: str = "{:.3g}
     ax.grid(False)
     if cell.size <= 144:
         vals = cell.to_numpy(float)
-        mid = np.nanmean(vals) if np.isfinite(vals).any() else 0
+        if dark is None:
+            mid = np.nanmean(vals) if np.isfinite(vals).any() else 0.0
+            dark = mid.__gt__
         for (i, j), v in np.ndenumerate(vals):
             if math.isfinite(v):
-                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7,
-                        color="white" if v < mid else "black")
+                ax.text(j, i, fmt(v), ha="center", va="center", fontsize=8, color="white" if dark(v) else "black")
 
 
 def sensitivity_bars(df: pd.DataFrame) -> Figure:

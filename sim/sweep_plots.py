@@ -139,11 +139,11 @@ def sweep_figures(sweep: Sweep, df: pd.DataFrame, indices: pd.DataFrame | None, 
     if sweep.sampler == "grid" and len(names) >= 2:
         x, y = names[0], names[1]
         for outcome in outcomes:
-            for arm, _ in sweep.arms:
-                sub = df[df["arm"] == arm]
-                save(plots.outcome_heatmap(sub, x, y, outcome, title=f"Mean {outcome}, arm {arm}"),
-                     f"heatmap_{outcome}_{arm}", f"Mean {outcome} of arm {arm} over {x} and {y} "
-                     "(averaged over replicates and any other swept parameter).")
+            arms = [a for a, _ in sweep.arms]
+            save(plots.outcome_heatmap(df, x, y, outcome, arms=arms,
+                                       title=f"Mean {outcome} over {x} and {y}, one panel per arm"),
+                 f"heatmap_{outcome}", f"Mean {outcome} of each arm over {x} and {y} (averaged over replicates "
+                 "and any other swept parameter); one colour scale for all arms.")
             if sweep.compare is not None:
                 # one map per level of the other factors: pooling them would hide how they move the frontier
                 a, b = sweep.compare

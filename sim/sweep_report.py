@@ -5,9 +5,9 @@ It reads only the sweep's results folder (``sweep.json``, the outcomes,
 HTML page (images embedded, no script, no network). Sections:
 
 * **Findings**, in plain words with uncertainty. With ``compare = [A, B]``:
-  per outcome, the share of paired runs (same design point and seed) that A
-  won, with its 95 % interval, and the share of design points where A won most
-  replicates; then, per swept parameter, A's win share by the parameter's
+  per outcome, the share of paired runs (same design point and seed) won by
+  the arm that won more of them, with its 95 % interval, and at how many design
+  points it won most replicates; then, per swept parameter, A's win share by the parameter's
   value (its levels, or below/above its median), which says *where* the
   winner changes. Without a comparison: each arm's mean over the design.
 * **What matters**: the sensitivity ranking of the sweep's analysis
@@ -160,8 +160,8 @@ def _findings_compare(sweep: Sweep, df: pd.DataFrame) -> list[str]:
     a, b = sweep.compare
     shares = win_shares(sweep, df)
     out = [f"<p>Each design point ran both arms with the same seeds, so every run of <b>{esc(a)}</b> has a "
-           f"paired run of <b>{esc(b)}</b>. Per outcome: the share of pairs that {esc(a)} won (ties count half) "
-           "with its 95 % interval, and at how many design points it won most replicates. <i>Clear</i> means "
+           f"paired run of <b>{esc(b)}</b>. Per outcome: which arm won more pairs, the share it won (ties count "
+           "half) with its 95 % interval, and at how many design points it won most replicates. <i>Clear</i> means "
            "the interval excludes 50 %.</p><ul>"]
     for _, r in shares.iterrows():
         if r["pairs"] == 0:
@@ -169,11 +169,16 @@ def _findings_compare(sweep: Sweep, df: pd.DataFrame) -> list[str]:
                        "where both runs have a value (never reached or failed runs).</li>")
             continue
         clear = math.isfinite(r["lo"]) and (r["lo"] > 0.5 or r["hi"] < 0.5)
-        ci = f" [{pct(r['lo'])}, {pct(r['hi'])}]" if math.isfinite(r["lo"]) else ""
+        # the sentence names the arm that won more pairs: "b beat a in 100 %", never "a beat b in 0 %"
+        if r["p"] >= 0.5:
+            win, lose, p, lo, hi, won, lost = a, b, r["p"], r["lo"], r["hi"], r["points_a"], r["points_b"]
+        else:
+            win, lose, p, lo, hi, won, lost = b, a, 1 - r["p"], 1 - r["hi"], 1 - r["lo"], r["points_b"], r["points_a"]
+        ci = f" [{pct(lo)}, {pct(hi)}]" if math.isfinite(lo) else ""
         out.append(f"<li class='{'clear' if clear else 'unclear'}' data-outcome='{esc(r['outcome'])}'>"
-                   f"{esc(a)} beat {esc(b)} on {esc(r['outcome'])} in {pct(r['p'])}{ci} of {r['pairs']:,} paired "
-                   f"runs; it won most replicates at {r['points_a']:,} of {r['points']:,} design points and lost "
-                   f"most at {r['points_b']:,}{' (clear)' if clear else ' (not clear)'}.</li>")
+                   f"{esc(win)} beat {esc(lose)} on {esc(r['outcome'])} in {pct(p)}{ci} of {r['pairs']:,} paired "
+                   f"runs; it won most replicates at {won:,} of {r['points']:,} design points and lost "
+                   f"most at {lost:,}{' (clear)' if clear else ' (not clear)'}.</li>")
     out.append("</ul>")
 
     means = with_contrast(sweep, df)

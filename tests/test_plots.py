@@ -171,6 +171,12 @@ def test_sweep_figures_from_plain_frames(tmp_path):
     fig = plots.outcome_heatmap(grid, "invite_rate", "spam_share", "revenue_total", unit="currency")
     img = fig.axes[0].images[0].get_array()
     assert img.shape == (2, 3) and img[0, 2] > img[0, 0]  # revenue rises with invite_rate
+    fig = plots.outcome_heatmap(grid, "invite_rate", "spam_share", "revenue_total", arms=["core", "blast"])
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in panels] == ["core", "blast"]
+    assert panels[0].images[0].get_clim() == panels[1].images[0].get_clim()  # one colour scale for all arms
+    core, blast = (np.asarray(ax.images[0].get_array(), float) for ax in panels)
+    assert core[0, 0] > blast[0, 0]  # spam_share 2 is the top row: core earns 20 more there
     fig = plots.beats_heatmap(grid, "invite_rate", "spam_share", "revenue_total", "core", "blast")
     p = np.asarray(fig.axes[0].images[0].get_array(), float)
     assert np.all((p >= 0) & (p <= 1)) and p.mean() > 0.9  # core's +10..20 dominates noise of s.d. 1

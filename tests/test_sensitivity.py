@@ -140,7 +140,7 @@ def test_analyze_writes_tables_and_figures(tmp_path):
     assert len(grid) == 4 * 4  # 4 cells x (2 arms + difference + win indicator)
     win = grid[grid.arm == "a_beats_b"]
     assert win["mean"].between(0, 1).all()
-    assert {"heatmap_members_final_a", "heatmap_members_final_b", "beats_members_final"} <= set(paths)
+    assert {"heatmap_members_final", "beats_members_final"} <= set(paths)
     assert all(p.stat().st_size > 0 for p in paths.values())
 
 

@@ -94,10 +94,24 @@ def test_win_sentences_match_the_runs(sobol_dir):
         d = (wide[(outcome, "core")] - wide[(outcome, "blast")]).dropna()
         p = float(((d > 0) + 0.5 * (d == 0)).mean())
         sentence = page.verdicts[outcome]
-        assert sentence.startswith(f"core beat blast on {outcome} in {100 * p:.0f} %"), sentence
-        assert f"of {len(d)} paired runs" in sentence
         per_point = ((d > 0) + 0.5 * (d == 0)).groupby(level="sample").mean()
-        assert f"won most replicates at {(per_point > 0.5).sum()} of {len(per_point)} design points" in sentence
+        won, lost = (per_point > 0.5).sum(), (per_point < 0.5).sum()
+        lead = "core beat blast"
+        if p < 0.5:  # the sentence names the arm that won more pairs
+            lead, p, won, lost = "blast beat core", 1 - p, lost, won
+        assert sentence.startswith(f"{lead} on {outcome} in {100 * p:.0f} %"), sentence
+        assert f"of {len(d)} paired runs" in sentence
+        assert f"won most replicates at {won} of {len(per_point)} design points and lost most at {lost}" in sentence
+
+
+def test_the_sentence_names_the_arm_that_won_more_pairs():
+    s = parse_sweep(GRID, "g.toml")
+    df = synthetic(s)
+    df.loc[df.arm == "a", "revenue_total"] -= 1000  # b now wins every pair
+    html = "".join(sr._findings_compare(s, df))
+    assert "b beat a on revenue_total in 100 % [100 %, 100 %] of 6 paired runs" in html
+    assert "won most replicates at 2 of 2 design points and lost most at 0" in html
+    assert "a beat b on revenue_total" not in html
 
 
 def test_win_by_factor_and_shares_on_known_outcomes():
