@@ -1,8 +1,8 @@
 """Daily reporters (MODEL.md §4) and run summaries, computed from arrays.
 
-``day_metrics`` gives one row per day for the whole model, ``group_day_metrics``
-one row per group per day; both are what ``CommunityModel``'s Mesa
-``DataCollector`` records. ``summarize`` turns a run's daily table into the
+``day_metrics`` gives one row per day for the whole model (recorded by
+``CommunityModel``'s Mesa ``DataCollector``), ``group_day_metrics`` one row per
+group per day (kept by the model as one set of arrays per day). ``summarize`` turns a run's daily table into the
 one-row outcomes that scenarios and sweeps compare.
 """
 

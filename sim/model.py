@@ -45,8 +45,8 @@ METRIC_COLUMNS = ("members", "groups", "daily_active", "ugc_posts", "pgc_posts",
 class _AgentsByType(Mapping):
     """``model.agents_by_type`` that makes the Person views only when they are asked for.
 
-    Mesa's DataCollector reads ``agents_by_type[Group]`` every day; that must not
-    build 10^6 Person agents.
+    Mesa code (a user's DataCollector with agenttype reporters, the dashboard)
+    reads ``agents_by_type[Group]``; that must not build 10^6 Person agents.
     """
 
     def __init__(self, model: "CommunityModel"):
@@ -105,17 +105,17 @@ class CommunityModel(mesa.Model):
         self.group_agents: list[Group] = []
         self.operator = Operator(self, params.acquisition.budget)
         self._today: dict[str, Any] = {}
-        self._group_today: dict[str, np.ndarray] = {}
+        self._group_days: list[dict[str, np.ndarray]] = []  # one dict of per-group arrays per day
 
         first = self.world.new_group(parent=-1, cause=Cause.NONE)
         self.operator.spent = seeding.POLICIES[params.acquisition.seeding](self.world, self.stream("seeding"), first)
         self._sync_group_agents()
 
+        # Model-level metrics go through Mesa's DataCollector. Per-group metrics are kept as one set of
+        # arrays per day instead of agenttype reporters: those call a Python lambda per group, column
+        # and day, which cost more than the whole day's rules once a run holds thousands of groups.
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m._today[k]) for k in ("day",) + METRIC_COLUMNS},
-            agenttype_reporters={Group: {k: (lambda a, k=k: a.model._group_today[k][a.gid])
-                                         for k in ("day", "gid", "parent") + GROUP_COLUMNS}},
-        )
+            model_reporters={k: (lambda m, k=k: m._today[k]) for k in ("day",) + METRIC_COLUMNS})
 
     # ------------------------------------------------------------------ lazy Person views
     @property
@@ -174,8 +174,8 @@ class CommunityModel(mesa.Model):
     def _record(self, today: Today) -> None:
         w = self.world
         gm = group_day_metrics(w, today)
-        gm.update(day=np.full(w.groups.n, w.day), gid=np.arange(w.groups.n), parent=w.groups.parent)
-        self._group_today = gm
+        self._group_days.append({"day": np.full(w.groups.n, w.day), "group": np.arange(w.groups.n),
+                                 "parent": w.groups.parent.copy(), **{k: gm[k] for k in GROUP_COLUMNS}})
         self._today = {"day": w.day, **day_metrics(w, today, gm)}
         self.datacollector.collect(self)
 
@@ -186,11 +186,10 @@ class CommunityModel(mesa.Model):
 
     def group_metrics(self) -> pd.DataFrame:
         """One row per group per day (groups exist from the day they were opened)."""
-        df = self.datacollector.get_agenttype_vars_dataframe(Group)
-        if len(df) == 0:
-            return pd.DataFrame(columns=["day", "group", "parent", *GROUP_COLUMNS])
-        df = df.reset_index(drop=True).rename(columns={"gid": "group"})
-        return df[["day", "group", "parent", *GROUP_COLUMNS]]
+        columns = ["day", "group", "parent", *GROUP_COLUMNS]
+        if not self._group_days:
+            return pd.DataFrame(columns=columns)
+        return pd.DataFrame({k: np.concatenate([d[k] for d in self._group_days]) for k in columns})
 
     def events(self) -> pd.DataFrame:
         """The event log: day, kind, person, group, actor, cause, friends_inside, joined."""

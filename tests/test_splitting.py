@@ -74,6 +74,33 @@ def test_refuses_without_community_structure(make):
             tie_community_split(make(seed))
 
 
+def crumbs(triangles: int, pairs: int, isolated: int) -> nx.Graph:
+    """A blast group's tie graph: disjoint triangles and pairs of friends among strangers."""
+    G = nx.Graph()
+    for t in range(triangles):
+        G.add_edges_from([(3 * t, 3 * t + 1), (3 * t + 1, 3 * t + 2), (3 * t, 3 * t + 2)], weight=0.8)
+    base = 3 * triangles
+    G.add_edges_from(((base + 2 * i, base + 2 * i + 1) for i in range(pairs)), weight=0.5)
+    G.add_nodes_from(range(base + 2 * pairs, base + 2 * pairs + isolated))
+    return G
+
+
+@pytest.mark.parametrize("triangles, pairs, isolated", [(50, 0, 0), (0, 100, 0), (20, 30, 200), (10, 10, 20)])
+def test_refuses_a_group_of_crumbs(triangles, pairs, isolated):
+    """Criterion 4. Crumbs share no ties, so any grouping of them has modularity near 0.5 and every
+    side has a 'centre' tied only to its own side: criteria 1-3 alone split each of these graphs."""
+    with pytest.raises(NoSplit):
+        tie_community_split(crumbs(triangles, pairs, isolated))
+
+
+def test_a_tied_circle_leaves_a_group_of_crumbs():
+    G = crumbs(30, 0, 0)  # 90 nodes
+    clique = range(90, 110)
+    G.add_edges_from(((u, v) for u in clique for v in clique if u < v), weight=0.8)
+    a, b = tie_community_split(G)
+    assert b == set(clique) and a == set(range(90))
+
+
 def test_each_side_needs_its_own_centre():
     """Two cliques sharing one hub: the hub's side has no centre of its own (it ties equally to both)."""
     G = nx.disjoint_union(nx.complete_graph(10), nx.complete_graph(10))

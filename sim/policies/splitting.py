@@ -37,11 +37,23 @@ PNAS 103:8577); the split is accepted only if
    side is empty or a handful of stragglers;
 3. each side has its own centre: the side's node with the largest summed
    strength to its own side ties at least ``centre_ratio`` times more strongly to
-   its own side than to the other one (a hub that belongs to one side).
+   its own side than to the other one (a hub that belongs to one side);
+4. the leaving (smaller) side is a community of people tied together: it holds a
+   connected piece (a connected component of the ties among its own nodes) of at
+   least ``max(2, ceil(min_side * n))`` nodes. Without it, a group whose ties are
+   crumbs (a blast group: hundreds of strangers, a few pairs and triangles of
+   friends) could shed a bag of unrelated crumbs: its modularity is high because
+   crumbs share no ties, not because they form a community.
 
 Sparse random graphs can reach sizeable modularity by chance (Guimerà, Sales-Pardo
-& Amaral 2004, PRE 70:025101); criteria 2 and 3 and the threshold guard against
+& Amaral 2004, PRE 70:025101); criteria 2 to 4 and the threshold guard against
 splitting them.
+
+Cost: criterion 4 needs a connected component of at least the minimum side
+size, so a group whose largest component is smaller is refused before any
+eigenvector is computed (one ``connected_components`` call); nodes without
+ties have a zero row in ``B`` and are left out of the eigenproblem (exactly:
+they add only zero eigenvalues).
 """
 
 from __future__ import annotations
@@ -52,6 +64,7 @@ from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
@@ -99,15 +112,25 @@ def _refine(W: sp.csr_array, k: np.ndarray, m2: float, side: np.ndarray) -> np.n
     s = np.where(side, 1.0, -1.0)
     Bs = W @ s - k * (k @ s) / m2
     diag = W.diagonal() - k * k / m2
+    indptr, indices, data = W.indptr, W.indices, W.data
     for _ in range(len(s)):
         gain = -s * Bs + diag  # change of s'Bs/4 when flipping each node
         i = int(np.argmax(gain))
         if gain[i] <= 1e-12 * m2:
             break
         s[i] = -s[i]
-        col = W[[i], :].toarray().ravel() - k * k[i] / m2
-        Bs += 2 * s[i] * col
+        lo, hi = indptr[i], indptr[i + 1]  # Bs += 2 s_i B[:, i], with B's column i = W[i, :] - k k_i / m2
+        Bs -= (2 * s[i] * k[i] / m2) * k
+        Bs[indices[lo:hi]] += 2 * s[i] * data[lo:hi]
     return s > 0
+
+
+def _largest_piece(W: sp.csr_array, nodes: np.ndarray) -> int:
+    """Size of the largest connected component of the ties among ``nodes``."""
+    if len(nodes) == 0:
+        return 0
+    _, label = connected_components(W[nodes][:, nodes], directed=False)
+    return int(np.bincount(label).max())
 
 
 def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
@@ -118,7 +141,8 @@ def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_
     the larger side. Deterministic.
     """
     W = sp.csr_array(W, dtype=np.float64)
-    W.setdiag(0)
+    if W.diagonal().any():
+        W.setdiag(0)
     W.eliminate_zeros()
     n = W.shape[0]
     k = np.asarray(W.sum(axis=1)).ravel()
@@ -126,10 +150,15 @@ def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_
     smallest = max(2, math.ceil(min_side * n))
     if m2 <= 0 or n < 2 * smallest:
         return None
-    lam, x = _leading_eigenvector(W, k, m2)
+    if _largest_piece(W, np.arange(n)) < smallest:
+        return None  # criterion 4 cannot hold: no connected piece is large enough to leave
+    tied = np.flatnonzero(k > 0)  # untied nodes have zero rows in B: leave them out of the eigenproblem
+    Wt, kt = W[tied][:, tied], k[tied]
+    lam, x = _leading_eigenvector(Wt, kt, m2)
     if lam <= 1e-9 * m2:
         return None  # indivisible: no split raises modularity (Newman 2006)
-    side = _refine(W, k, m2, x > 0)
+    side = np.zeros(n, bool)
+    side[tied] = _refine(Wt, kt, m2, x > 0)
     isolated = k == 0
     side[isolated] = side[~isolated].sum() * 2 >= (~isolated).sum()
     if min(side.sum(), (~side).sum()) < smallest:
@@ -150,6 +179,8 @@ def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_
     a, b = np.flatnonzero(side), np.flatnonzero(~side)
     if len(a) < len(b) or (len(a) == len(b) and a[0] > b[0]):
         a, b, centres = b, a, centres[::-1]
+    if _largest_piece(W, b) < smallest:
+        return None  # criterion 4: the leaving side is crumbs, not a community
     return Split(stay=a, leave=b, modularity=Q, centres=(centres[0], centres[1]))
 
 
