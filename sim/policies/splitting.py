@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
@@ -71,7 +71,7 @@ from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World
 
 __all__ = ["NoSplit", "Split", "bisect", "tie_community_split", "POLICIES", "SELECTED_BY",
-           "group_tie_matrix"]
+           "group_tie_matrices"]
 
 _DENSE_MAX = 80  # nodes up to which the eigenproblem is solved densely
 
@@ -129,8 +129,19 @@ def _largest_piece(W: sp.csr_array, nodes: np.ndarray) -> int:
     """Size of the largest connected component of the ties among ``nodes``."""
     if len(nodes) == 0:
         return 0
-    _, label = connected_components(W[nodes][:, nodes], directed=False)
+    sub = W if len(nodes) == W.shape[0] else W[nodes][:, nodes]  # ``nodes`` is sorted: all of them = W
+    _, label = connected_components(sub, directed=False)
     return int(np.bincount(label).max())
+
+
+def _restrict(W: sp.csr_array, tied: np.ndarray) -> sp.csr_array:
+    """``W[tied][:, tied]`` when every other row (hence column) of ``W`` is empty, without fancy indexing."""
+    if len(tied) == W.shape[0]:
+        return W
+    new_index = np.full(W.shape[0], -1, np.int64)
+    new_index[tied] = np.arange(len(tied))
+    indptr = np.append(W.indptr[tied], W.indptr[-1])  # empty rows in between hold no entries
+    return sp.csr_array((W.data, new_index[W.indices], indptr), shape=(len(tied), len(tied)))
 
 
 def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
@@ -153,7 +164,7 @@ def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_
     if _largest_piece(W, np.arange(n)) < smallest:
         return None  # criterion 4 cannot hold: no connected piece is large enough to leave
     tied = np.flatnonzero(k > 0)  # untied nodes have zero rows in B: leave them out of the eigenproblem
-    Wt, kt = W[tied][:, tied], k[tied]
+    Wt, kt = _restrict(W, tied), k[tied]
     lam, x = _leading_eigenvector(Wt, kt, m2)
     if lam <= 1e-9 * m2:
         return None  # indivisible: no split raises modularity (Newman 2006)
@@ -231,15 +242,34 @@ def tie_community_split(G, weight: str = "weight", *, modularity_min: float = 0.
 
 
 # ----------------------------------------------------------------------------- in the model
-def group_tie_matrix(w: World, persons: np.ndarray) -> sp.csr_array:
-    """The strength matrix of the ties among ``persons`` (local indices = positions in ``persons``)."""
+def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
+                       groups: np.ndarray) -> Iterator[tuple[int, np.ndarray, sp.csr_array]]:
+    """``(group, its rows, strength matrix of the ties among its members)`` for each of ``groups``.
+
+    ``rows``/``starts`` come from :func:`_members_by_group`; local indices are
+    positions in the group's slice of ``rows``. The members' ties are gathered
+    in one pass for all groups, so the cost is O(their ties), not O(persons)
+    per group.
+    """
+    ms, ties = w.ms, w.ties
+    sizes = starts[groups + 1] - starts[groups]
+    sel = np.concatenate([np.arange(starts[g], starts[g + 1]) for g in groups]) if len(groups) else np.zeros(0, int)
+    persons = ms.person[rows[sel]].astype(np.int64)
+    grp = np.repeat(np.arange(len(groups)), sizes)  # position in ``groups`` of each selected member
+    first = np.cumsum(sizes) - sizes
     local = np.full(w.pop.n, -1, np.int64)
-    local[persons] = np.arange(len(persons))
-    owner, e = w.ties.entries_of(persons.astype(np.int64))
-    j = local[w.ties.indices[e]]
-    inside = j >= 0
-    return sp.csr_array((w.ties.strength[e[inside]].astype(np.float64), (owner[inside], j[inside])),
-                        shape=(len(persons), len(persons)))
+    local[persons] = np.arange(len(persons)) - first[grp]
+    owner, e = ties.entries_of(persons)  # owners ascending, so each group's entries are contiguous
+    friend = ties.indices[e]
+    inside = w.pop.group[friend] == ms.group[rows[sel]][owner]
+    owner, e, friend = owner[inside], e[inside], friend[inside]
+    bounds = np.searchsorted(owner, np.concatenate([first, [len(persons)]]))
+    for i, g in enumerate(groups):
+        lo, hi = bounds[i], bounds[i + 1]
+        n = int(sizes[i])
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(owner[lo:hi] - first[i], minlength=n))])
+        W = sp.csr_array((ties.strength[e[lo:hi]].astype(np.float64), local[friend[lo:hi]], indptr), shape=(n, n))
+        yield int(g), rows[starts[g]: starts[g + 1]], W
 
 
 def _members_by_group(w: World) -> tuple[np.ndarray, np.ndarray]:
@@ -299,16 +329,14 @@ def tie_community(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa
     if w.day % sp_.community_check_days:
         return
     rows, starts = _members_by_group(w)
-    for g in range(w.groups.n):
-        gr = rows[starts[g]: starts[g + 1]]
-        if len(gr) < sp_.community_min_size:
-            continue
-        persons = w.ms.person[gr].astype(np.int64)
-        split = bisect(group_tie_matrix(w, persons), modularity_min=sp_.community_modularity_min,
+    checked = np.flatnonzero(np.diff(starts) >= sp_.community_min_size)
+    # matrices are gathered before any split: a split moves members of its own group only
+    for g, gr, W in group_tie_matrices(w, rows, starts, checked):
+        split = bisect(W, modularity_min=sp_.community_modularity_min,
                        centre_ratio=sp_.community_centre_ratio, min_side=sp_.community_min_side)
         if split is None:
             continue
-        child = w.new_group(parent=g, cause=Cause.TIE_COMMUNITY, owner=int(persons[split.centres[1]]))
+        child = w.new_group(parent=g, cause=Cause.TIE_COMMUNITY, owner=int(w.ms.person[gr[split.centres[1]]]))
         w.move(gr[split.leave], child, Cause.TIE_COMMUNITY)
 
 
