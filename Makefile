@@ -20,7 +20,7 @@ find_python = $(shell for c in "$$PYTHON" python3.12 python3.13 python3.14 pytho
 help:
 	@echo "make demo      create .venv, install, run the flagship scenario (core vs blast), write plots + report"
 	@echo "make test      fast test suite (what CI runs)"
-	@echo "make test-all  every test, including slow ones"
+	@echo "make test-all  every test, including slow ones and the browser test (fetches its assets once)"
 	@echo "make dashboard interactive dashboard on http://127.0.0.1:8765 (fetches Solara's front-end files once)"
 	@echo "make test-browser  drive the dashboard in headless Chromium (installs Debian's chromium if missing)"
 	@echo "make bench     speed and memory benchmarks -> benchmarks/RESULTS.md"
@@ -47,7 +47,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2
 
-test-all: $(STAMP)
+test-all: $(STAMP) dashboard-assets browser-deps
 	$(PY) -m pytest -q -n 2 -m ""
 
 # Solara loads its JS/CSS from a CDN unless they sit in the venv's proxy cache (npm registry, ~100 MB, once).
