@@ -50,8 +50,9 @@ def verdicts(summary: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     The leader is the arm with the best mean (highest, or lowest for outcomes in
     ``LOWER_IS_BETTER``). The difference leader - runner-up is computed per
     replicate (paired by ``replicate``); ``clear`` means its 95 % interval
-    excludes zero. ``rel`` is the difference relative to the runner-up's mean,
-    ``wins`` the replicates in which the leader did better.
+    excludes zero. ``rel`` is the difference relative to the runner-up's mean
+    (its interval cut at -100 % when the outcome is never negative), ``wins`` the
+    replicates in which the leader did better.
     """
     rows = []
     arms = list(dict.fromkeys(summary["arm"]))
@@ -74,7 +75,12 @@ def verdicts(summary: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
                        wins=int(((d < 0) if lower else (d > 0)).sum()),
                        clear=bool(np.isfinite(lo) and (lo > 0 or hi < 0)))
             if base > 0:
-                row.update(rel=diff / base, rel_lo=lo / base, rel_hi=hi / base)
+                rel_lo, rel_hi = lo / base, hi / base
+                if (wide[[a, b]].to_numpy(float)[np.isfinite(wide[[a, b]].to_numpy(float))] >= 0).all():
+                    # an outcome that cannot be negative cannot fall by more than 100 %: a t-interval from
+                    # few noisy pairs can reach past -100 %, which is outside the parameter's range
+                    rel_lo, rel_hi = max(rel_lo, -1.0), max(rel_hi, -1.0)
+                row.update(rel=diff / base, rel_lo=rel_lo, rel_hi=rel_hi)
         elif len(ranked) == 1:
             row.update(leader=ranked[0])
         rows.append(row)

@@ -128,3 +128,16 @@ def test_one_arm_report_and_missing_scenario(tmp_path):
 def test_missing_summary_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="summary.csv"):
         report.write_report(tmp_path)
+
+
+def test_relative_interval_of_a_nonnegative_outcome_stops_at_minus_100_percent():
+    """Few noisy pairs: the t-interval of the difference reaches past the runner-up's mean."""
+    b = [30.0, 90.0, 40.0, 80.0]
+    summary = pd.DataFrame({"arm": ["a"] * 4 + ["b"] * 4, "replicate": list(range(4)) * 2,
+                            "days_to_150": [1.0] * 4 + b})
+    v = verdicts(summary, ["days_to_150"]).iloc[0]
+    assert v["leader"] == "a" and v["diff_lo"] / 60.0 < -1.0  # the raw interval goes past -100 %
+    assert v["rel_lo"] == -1.0 and -1.0 < v["rel"] < 0
+    summary["days_to_150"] -= 50.0  # now negative values occur: no cut
+    v = verdicts(summary, ["days_to_150"]).iloc[0]
+    assert v["rel_lo"] < -1.0
