@@ -336,14 +336,28 @@ class Ties:
         return len(new_key) // 2
 
     def lookup(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """CSR entry index of each tie ``u -> v``, or -1 where there is none (binary search)."""
+        """CSR entry index of each tie ``u -> v``, or -1 where there is none.
+
+        A binary search inside each row ``u`` (columns are sorted within rows),
+        vectorised over the queries: O(queries x log degree), independent of
+        the number of ties.
+        """
         u, v = np.asarray(u, np.int64), np.asarray(v, np.int64)
-        key = self.src.astype(np.int64) * self.n + self.indices
-        want = u * self.n + v
-        if len(key) == 0:
-            return np.full(len(want), -1, np.int64)
-        pos = np.minimum(np.searchsorted(key, want), len(key) - 1)
-        return np.where(key[pos] == want, pos, -1)
+        if len(self.indices) == 0 or len(u) == 0:
+            return np.full(len(u), -1, np.int64)
+        lo, end = self.indptr[u], self.indptr[u + 1]
+        hi = end.copy()
+        last = len(self.indices) - 1
+        while True:  # lower bound of v in indices[lo:hi]; ~log2(max degree) rounds
+            open_ = lo < hi
+            if not open_.any():
+                break
+            mid = (lo + hi) // 2
+            less = open_ & (self.indices[np.minimum(mid, last)] < v)
+            lo = np.where(less, mid + 1, lo)
+            hi = np.where(open_ & ~less, mid, hi)
+        found = (lo < end) & (self.indices[np.minimum(lo, last)] == v)
+        return np.where(found, lo, -1)
 
     def to_networkx(self):
         """A networkx Graph with current strengths as the ``weight`` edge attribute."""

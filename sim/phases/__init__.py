@@ -39,6 +39,7 @@ class Today:
     same_group_ties: int = 0
     strong_same_group_ties: int = 0
     _group_ties: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _co_active: np.ndarray | None = field(default=None, repr=False)
 
     def group_ties(self, w) -> tuple[np.ndarray, np.ndarray]:
         """Ties between two members of the same group at the start of the day: ``(owner, entry)``.
@@ -59,6 +60,17 @@ class Today:
             same = np.flatnonzero(w.pop.group[ties.indices[e]] == np.repeat(w.ms.group[self.rows], counts))
             self._group_ties = (np.searchsorted(ends, same, side="right"), e[same])
         return self._group_ties
+
+    def co_active(self, w) -> np.ndarray:
+        """Per entry of :meth:`group_ties`: both ends looked into their group today.
+
+        Read by the attention phase (social value) and the update phase (ties
+        strengthen); ``active`` does not change between them, so it is computed once.
+        """
+        if self._co_active is None:
+            owner, e = self.group_ties(w)
+            self._co_active = self.active[owner] & self.active_persons(w)[w.ties.indices[e]]
+        return self._co_active
 
     def active_persons(self, w) -> np.ndarray:
         """Boolean per person: a member who looked into its group today."""

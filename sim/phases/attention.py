@@ -62,5 +62,4 @@ def active_friend_strength(w: World, t: Today) -> np.ndarray:
     """Per row: summed tie strength to friends active today in the same group (0 if inactive)."""
     ties = w.ties
     owner, e = t.group_ties(w)  # ties inside a group, gathered once a day
-    match = t.active[owner] & t.active_persons(w)[ties.indices[e]]
-    return np.bincount(owner, weights=ties.strength[e] * match, minlength=len(t.rows))
+    return np.bincount(owner, weights=ties.strength[e] * t.co_active(w), minlength=len(t.rows))

@@ -52,15 +52,13 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
 def update_ties(w: World, t: Today) -> None:
     """Strengthen co-active ties inside groups, decay unused ones; count strong ties."""
     up, ties = w.params.update, w.ties
-    owner, e = t.group_ties(w)  # ties between members of the same group
-    co = t.active[owner] & t.active_persons(w)[ties.indices[e]]
-    idle = ~co
-    s = ties.strength
-    s[e[co]] += up.tie_growth * (1 - s[e[co]])
-    ie = e[idle]
-    s[ie] = np.where(s[ie] > up.tie_floor, up.tie_floor + (s[ie] - up.tie_floor) * (1 - up.tie_decay), s[ie])
+    _, e = t.group_ties(w)  # ties between members of the same group (each entry once)
+    s = ties.strength[e]
+    decayed = np.where(s > up.tie_floor, up.tie_floor + (s - up.tie_floor) * (1 - up.tie_decay), s)
+    s = np.where(t.co_active(w), s + up.tie_growth * (1 - s), decayed)
+    ties.strength[e] = s
     t.same_group_ties = len(e) // 2
-    t.strong_same_group_ties = int((s[e] >= w.params.network.strong_tie_threshold).sum()) // 2
+    t.strong_same_group_ties = int((s >= w.params.network.strong_tie_threshold).sum()) // 2
 
 
 def form_new_ties(w: World, t: Today, rng: np.random.Generator) -> None:
