@@ -4,6 +4,7 @@ Run one size per process so the peak RSS (``ru_maxrss``) belongs to that size::
 
     python benchmarks/bench_step.py --persons 100000 --days 365          # a table row
     python benchmarks/bench_step.py --persons 10000 --days 60 --json     # for run_all.py
+    python benchmarks/bench_step.py --persons 100000 --all-policies --phases   # where a day's time goes
 
 The scenario (``SCENARIO``) keeps many members all along: a blast seeding of
 30 % of the population into groups of 500 (overflow opens the others) with a
@@ -89,6 +90,36 @@ def measure(n_persons: int, days: int, **policies) -> dict:
     return out
 
 
+def measure_phases(n_persons: int, days: int, **policies) -> dict:
+    """The run of :func:`measure` with each daily phase (and the day's recording) timed: ms per day.
+
+    The model's phase table is wrapped for this process only; the timers add a
+    few microseconds a day and change nothing in the run.
+    """
+    from sim import model as model_module
+
+    spent = {name: 0.0 for name in model_module._PHASES} | {"record metrics": 0.0}
+
+    def timed(name, fn):
+        def run(*args, **kwargs):
+            t0 = time.perf_counter()
+            out = fn(*args, **kwargs)
+            spent[name] += time.perf_counter() - t0
+            return out
+        return run
+
+    phases, record = model_module._PHASES, CommunityModel._record
+    model_module._PHASES = {name: timed(name, fn) for name, fn in phases.items()}
+    CommunityModel._record = timed("record metrics", record)
+    try:
+        out = run_engine(CommunityModel, n_persons, days, **policies)
+    finally:
+        model_module._PHASES, CommunityModel._record = phases, record
+    out["phase_ms_per_day"] = {k: 1000 * v / days for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}
+    out["other_ms_per_day"] = out["step_ms"] - sum(out["phase_ms_per_day"].values())
+    return out
+
+
 def versus_reference(n_persons: int, days: int) -> dict:
     """Array engine and the per-agent reference, same parameters, same process, one after the other."""
     from sim.reference import ReferenceModel
@@ -150,19 +181,26 @@ def main(argv: list[str] | None = None) -> None:
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--reference", action="store_true", help="also run the reference model, same process")
     mode.add_argument("--profile", action="store_true", help="cProfile the run, list the hot spots")
-    mode.add_argument("--all-policies", action="store_true", help="switch every policy family on (ALL_POLICIES)")
+    ap.add_argument("--all-policies", action="store_true", help="switch every policy family on (ALL_POLICIES)")
+    ap.add_argument("--phases", action="store_true", help="time each daily phase (ms per day)")
     args = ap.parse_args(argv)
     if args.reference or args.profile:
         res = (versus_reference if args.reference else profile)(args.persons, args.days)
         print(json.dumps(res) if args.json else json.dumps(res, indent=1))
         return
-    res = measure(args.persons, args.days, **(ALL_POLICIES if args.all_policies else {}))
+    policies = ALL_POLICIES if args.all_policies else {}
+    res = measure_phases(args.persons, args.days, **policies) if args.phases \
+        else measure(args.persons, args.days, **policies)
     if args.json:
         print(json.dumps(res))
-    else:
-        print(f"{res['persons']:>9,} persons x {res['days']} days: {res['members_mean']:,.0f} members on average, "
-              f"{res['md_per_s']:,.0f} member-days/s, build {res['build_s']:.2f} s "
-              f"(graph {res['graph_s']:.2f} s), peak RSS {res['peak_rss_mb']:,.0f} MB")
+        return
+    print(f"{res['persons']:>9,} persons x {res['days']} days: {res['members_mean']:,.0f} members on average, "
+          f"{res['md_per_s']:,.0f} member-days/s, build {res['build_s']:.2f} s"
+          + (f" (graph {res['graph_s']:.2f} s), peak RSS {res['peak_rss_mb']:,.0f} MB" if "graph_s" in res else ""))
+    for name, ms in res.get("phase_ms_per_day", {}).items():
+        print(f"  {name:15s} {ms:7.2f} ms/day")
+    if "other_ms_per_day" in res:
+        print(f"  {'other':15s} {res['other_ms_per_day']:7.2f} ms/day (tie merge, compaction, agents, streams)")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
    constructor), peak RSS.
 2. The per-agent Mesa reference against the array engine at 10^3 and 10^4
    persons, both in the same process, same parameters (``--reference``).
+   Then the 10^5-person run with every policy family on, each phase timed
+   (``--all-policies --phases``, issue 4's target).
 3. A cProfile of the largest size (``--profile``): the hot spots.
 4. The fitted exponent of per-step cost against memberships, and the targets
    of issue 8, each marked met or missed.
@@ -36,7 +38,8 @@ from bench_step import machine, scenario  # noqa: E402
 TARGET_RATIO = 50.0  # array engine vs reference at 10^4 persons
 TARGET_SECONDS = 180.0  # 10^6 persons x 365 days, construction included
 TARGET_RSS_MB = 4096.0
-TARGET_MD_PER_S = 1e6  # member-days/s at 10^5 persons (core issue)
+TARGET_MD_PER_S = 1e6  # member-days/s at 10^5 persons (core issue), also with every policy on (issue 4)
+POLICIES_PERSONS = 100_000  # size of the every-policy run
 
 
 def bench(*args: str) -> dict:
@@ -61,8 +64,12 @@ def fit_exponent(x: list[float], y: list[float]) -> float:
 
 
 def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
-           load: tuple[float, float] = (float("nan"), float("nan")), meta: dict | None = None) -> str:
-    """The Markdown report; ``meta`` (machine, git, date) defaults to this machine now."""
+           load: tuple[float, float] = (float("nan"), float("nan")), meta: dict | None = None,
+           policies: dict | None = None) -> str:
+    """The Markdown report; ``meta`` (machine, git, date) defaults to this machine now.
+
+    ``policies``: the 10^5-person run with every policy family on and its phase times (issue 4).
+    """
     meta = meta or {"machine": machine(), "git": git_revision(), "date": dt.date.today().isoformat()}
     m, today = meta["machine"], meta["date"]
     L = [f"# Benchmarks ({today})", "",
@@ -124,6 +131,20 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
                      f"{a['build_s']:.2f} / {r['build_s']:.2f} / {r2['build_s']:.2f} |")
         L.append("")
 
+    if policies:
+        r = policies
+        L += [f"## Every policy family on ({r['persons']:,} persons x {r['days']} days)", "",
+              "`bench_step.py --all-policies --phases`: the benchmark scenario with `ALL_POLICIES` (admin rotation, "
+              "distributors, seniors, partners, KOL; capacity, distributor, tie-community and segment splitting; "
+              "offline events; spam warnings; question screening; weekly fund and paid admins). "
+              f"{r['members_mean']:,.0f} members on average, **{r['md_per_s']:,.0f} member-days/s** "
+              f"({r['md_per_cpu_s']:,.0f} per CPU s), {r['step_ms']:.1f} ms per day, {r['groups_final']:,} groups "
+              "at the end.", "", "| phase | ms per day | share |", "|---|---:|---:|"]
+        for name, ms in r["phase_ms_per_day"].items():
+            L.append(f"| {name} | {ms:.2f} | {ms / r['step_ms']:.0%} |")
+        L += [f"| other (tie merge, compaction, agents, streams) | {r['other_ms_per_day']:.2f} | "
+              f"{r['other_ms_per_day'] / r['step_ms']:.0%} |", ""]
+
     if prof:
         L += [f"## Profile of the largest size ({prof['persons']:,} persons, {prof['days']} days after "
               f"construction, cProfile; {prof['run_s']:.1f} s under the profiler)", "",
@@ -138,6 +159,11 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
     if 100_000 in by_n:
         r = by_n[100_000]
         L.append(f"| >= 1,000,000 member-days/s at 10^5 persons | {r['md_per_s']:,.0f} per wall s, "
+                 f"{r['md_per_cpu_s']:,.0f} per CPU s ({r['members_mean']:,.0f} members) | "
+                 f"{_status(r['md_per_s'] >= TARGET_MD_PER_S, r['md_per_cpu_s'] >= TARGET_MD_PER_S)} |")
+    if policies:
+        r = policies
+        L.append(f"| the same with every policy family on (issue 4) | {r['md_per_s']:,.0f} per wall s, "
                  f"{r['md_per_cpu_s']:,.0f} per CPU s ({r['members_mean']:,.0f} members) | "
                  f"{_status(r['md_per_s'] >= TARGET_MD_PER_S, r['md_per_cpu_s'] >= TARGET_MD_PER_S)} |")
     ten_k = [v for v in versus if v["array"]["persons"] == 10_000]
@@ -204,7 +230,8 @@ def main(argv: list[str] | None = None) -> None:
     raw_path = args.out.with_name(args.out.stem.lower() + ".json")
     if args.render:
         raw = json.loads(raw_path.read_text())
-        text = render(raw["sizes"], raw["versus"], raw["profile"], raw["days"], tuple(raw["load"]), raw)
+        text = render(raw["sizes"], raw["versus"], raw["profile"], raw["days"], tuple(raw["load"]), raw,
+                      raw.get("policies"))
         write_atomic(args.out, text)
         print(f"wrote {args.out} from {raw_path}")
         return
@@ -215,14 +242,17 @@ def main(argv: list[str] | None = None) -> None:
     print("array engine vs reference:")
     versus = [bench("--persons", str(n), "--days", str(args.reference_days), "--reference")
               for n in args.reference_sizes]
+    print("every policy family on, with phase times:")
+    policies = bench("--persons", str(POLICIES_PERSONS), "--days", str(args.days), "--all-policies", "--phases") \
+        if POLICIES_PERSONS in args.sizes else None
     print("profile:")
     prof = bench("--persons", str(max(args.sizes)), "--days", str(args.profile_days), "--profile") \
         if args.profile_days else None
     load = (load_start, os.getloadavg()[0])
-    raw = {"sizes": sizes, "versus": versus, "profile": prof, "days": args.days, "load": load,
+    raw = {"sizes": sizes, "versus": versus, "profile": prof, "policies": policies, "days": args.days, "load": load,
            "machine": machine(), "git": git_revision(), "date": dt.date.today().isoformat()}
     write_atomic(raw_path, json.dumps(raw, indent=1))
-    text = render(sizes, versus, prof, args.days, load, raw)
+    text = render(sizes, versus, prof, args.days, load, raw, policies)
     write_atomic(args.out, text)
     print(text)
     print(f"wrote {args.out}")
