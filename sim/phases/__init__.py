@@ -54,11 +54,14 @@ class Today:
             starts = ties.indptr[persons]
             counts = ties.indptr[persons + 1] - starts
             ends = np.cumsum(counts)
-            # the members' CSR entries, without the O(entries) owner array: most ties of a member
-            # lead outside its group, so owners are only looked up for the few that stay inside
-            e = np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
-            same = np.flatnonzero(w.pop.group[ties.indices[e]] == np.repeat(w.ms.group[self.rows], counts))
-            self._group_ties = (np.searchsorted(ends, same, side="right"), e[same])
+            total = int(ends[-1]) if len(ends) else 0
+            # owner (position in rows) of each gathered entry: +1 at every row boundary, summed up;
+            # a gather through it is cheaper than np.repeat over the entries or a binary search
+            owner = np.cumsum(np.bincount(ends[:-1], minlength=total + 1)[:total])
+            e = np.repeat(starts - (ends - counts), counts)
+            e += np.arange(total)
+            same = np.flatnonzero(w.pop.group[ties.indices[e]] == w.ms.group[self.rows][owner])
+            self._group_ties = (owner[same], e[same])
         return self._group_ties
 
     def co_active(self, w) -> np.ndarray:
