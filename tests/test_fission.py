@@ -36,3 +36,18 @@ def test_without_distributors_one_small_group_never_splits():
         m = CommunityModel(rng=s, **BASE).run(60)
         assert m.groups()["depth"].max() == 0
         assert m.metrics()["tree_depth"].iloc[-1] == 0
+
+
+def test_group_depths_match_a_walk_up_the_tree():
+    from sim.metrics import group_depths
+
+    rng = np.random.default_rng(1)
+    for n in (0, 1, 5, 300):
+        parent = np.array([-1 if g == 0 or rng.random() < 0.05 else int(rng.integers(0, g)) for g in range(n)], int)
+        walked = []
+        for g in range(n):
+            d, p = 0, parent[g]
+            while p >= 0:
+                d, p = d + 1, parent[p]
+            walked.append(d)
+        assert group_depths(parent).tolist() == walked
