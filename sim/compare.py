@@ -76,7 +76,8 @@ def verdicts(summary: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
                        clear=bool(np.isfinite(lo) and (lo > 0 or hi < 0)))
             if base > 0:
                 rel_lo, rel_hi = lo / base, hi / base
-                if (wide[[a, b]].to_numpy(float)[np.isfinite(wide[[a, b]].to_numpy(float))] >= 0).all():
+                values = wide[[a, b]].to_numpy(float)
+                if (values[np.isfinite(values)] >= 0).all():
                     # an outcome that cannot be negative cannot fall by more than 100 %: a t-interval from
                     # few noisy pairs can reach past -100 %, which is outside the parameter's range
                     rel_lo, rel_hi = max(rel_lo, -1.0), max(rel_hi, -1.0)

@@ -60,6 +60,13 @@ SWEEP_CAVEATS = (
 
 
 # --------------------------------------------------------------------------- numbers
+def _win_indicators(sweep: Sweep, df: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair (design point, replicate): 1 where A won, 0.5 on a tie, 0 where B won, per outcome."""
+    a, b = sweep.compare
+    wins = with_contrast(sweep, df)
+    return wins[wins["arm"] == f"{a}_beats_{b}"]
+
+
 def win_shares(sweep: Sweep, df: pd.DataFrame) -> pd.DataFrame:
     """Per outcome: A's win share over paired runs (ties half) with a 95 % interval, and per design point.
 
@@ -68,9 +75,7 @@ def win_shares(sweep: Sweep, df: pd.DataFrame) -> pd.DataFrame:
     to [0, 1]), ``points``, ``points_a`` and ``points_b`` (design points where
     A, respectively B, won more than half the replicates).
     """
-    a, b = sweep.compare
-    wins = with_contrast(sweep, df)
-    wins = wins[wins["arm"] == f"{a}_beats_{b}"]
+    wins = _win_indicators(sweep, df)
     rows = []
     for o in sweep.outcomes:
         w = wins[o.name].to_numpy(float)
@@ -88,7 +93,7 @@ def _bins(f: Factor, values: pd.Series) -> tuple[pd.Series, list[str]]:
     distinct = list(dict.fromkeys(f.levels)) if f.levels is not None else sorted(values.dropna().unique())
     if len(distinct) <= MAX_LEVELS_SHOWN:
         labels = [fmt_value(v) for v in distinct]
-        return values.map(lambda v: fmt_value(v)), labels
+        return values.map(fmt_value), labels
     m = float(values.median())
     labels = [f"≤ {m:.3g}", f"> {m:.3g}"]
     return pd.Series(np.where(values.astype(float) <= m, labels[0], labels[1]), index=values.index), labels
@@ -100,9 +105,7 @@ def win_by_factor(sweep: Sweep, df: pd.DataFrame) -> pd.DataFrame:
     Columns: ``outcome``, ``parameter``, ``bin``, ``pairs``, ``p``; sorted so
     each outcome lists first the parameter whose bins differ most.
     """
-    a, b = sweep.compare
-    wins = with_contrast(sweep, df)
-    wins = wins[wins["arm"] == f"{a}_beats_{b}"]
+    wins = _win_indicators(sweep, df)
     rows = []
     for o in sweep.outcomes:
         for f in sweep.factors:

@@ -49,18 +49,8 @@ class Today:
         leaves (a performance cache: one pass over members' ties a day instead of two).
         """
         if self._group_ties is None:
-            ties = w.ties
-            persons = w.ms.person[self.rows]
-            starts = ties.indptr[persons]
-            counts = ties.indptr[persons + 1] - starts
-            ends = np.cumsum(counts)
-            total = int(ends[-1]) if len(ends) else 0
-            # owner (position in rows) of each gathered entry: +1 at every row boundary, summed up;
-            # a gather through it is cheaper than np.repeat over the entries or a binary search
-            owner = np.cumsum(np.bincount(ends[:-1], minlength=total + 1)[:total])
-            e = np.repeat(starts - (ends - counts), counts)
-            e += np.arange(total)
-            same = np.flatnonzero(w.pop.group[ties.indices[e]] == w.ms.group[self.rows][owner])
+            owner, e = w.ties.entries_of(w.ms.person[self.rows])  # owner indexes rows
+            same = np.flatnonzero(w.pop.group[w.ties.indices[e]] == w.ms.group[self.rows][owner])
             self._group_ties = (owner[same], e[same])
         return self._group_ties
 
