@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.kernels import co_active_strength, same_group_entries
+
 __all__ = ["Today", "ORDER"]
 
 
@@ -39,7 +41,7 @@ class Today:
     same_group_ties: int = 0
     strong_same_group_ties: int = 0
     _group_ties: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
-    _co_active: np.ndarray | None = field(default=None, repr=False)
+    _co_active: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def group_ties(self, w) -> tuple[np.ndarray, np.ndarray]:
         """Ties between two members of the same group at the start of the day: ``(owner, entry)``.
@@ -49,20 +51,21 @@ class Today:
         leaves (a performance cache: one pass over members' ties a day instead of two).
         """
         if self._group_ties is None:
-            owner, e = w.ties.entries_of(w.ms.person[self.rows])  # owner indexes rows
-            same = np.flatnonzero(w.pop.group[w.ties.indices[e]] == w.ms.group[self.rows][owner])
-            self._group_ties = (owner[same], e[same])
+            self._group_ties = same_group_entries(w.ties.indptr, w.ties.indices, w.ms.person[self.rows],
+                                                  w.ms.group[self.rows], w.pop.group)
         return self._group_ties
 
-    def co_active(self, w) -> np.ndarray:
-        """Per entry of :meth:`group_ties`: both ends looked into their group today.
+    def co_active(self, w) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry of :meth:`group_ties`: both ends looked into their group today; and per row
+        the summed strength of those co-active ties (float64).
 
         Read by the attention phase (social value) and the update phase (ties
         strengthen); ``active`` does not change between them, so it is computed once.
         """
         if self._co_active is None:
             owner, e = self.group_ties(w)
-            self._co_active = self.active[owner] & self.active_persons(w)[w.ties.indices[e]]
+            self._co_active = co_active_strength(owner, e, w.ties.indices, w.ties.strength, self.active,
+                                                 self.active_persons(w))
         return self._co_active
 
     def active_persons(self, w) -> np.ndarray:

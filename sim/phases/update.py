@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import grow_or_decay
 from sim.phases import Today
 from sim.state import World
 
@@ -53,12 +54,11 @@ def update_ties(w: World, t: Today) -> None:
     """Strengthen co-active ties inside groups, decay unused ones; count strong ties."""
     up, ties = w.params.update, w.ties
     _, e = t.group_ties(w)  # ties between members of the same group (each entry once)
-    s = ties.strength[e]
-    decayed = np.where(s > up.tie_floor, up.tie_floor + (s - up.tie_floor) * (1 - up.tie_decay), s)
-    s = np.where(t.co_active(w), s + up.tie_growth * (1 - s), decayed)
-    ties.strength[e] = s
+    f32 = np.float32
+    n_strong = grow_or_decay(ties.strength, e, t.co_active(w)[0], f32(up.tie_growth), f32(1 - up.tie_decay),
+                             f32(up.tie_floor), f32(w.params.network.strong_tie_threshold))
     t.same_group_ties = len(e) // 2
-    t.strong_same_group_ties = int((s >= w.params.network.strong_tie_threshold).sum()) // 2
+    t.strong_same_group_ties = n_strong // 2
 
 
 def form_new_ties(w: World, t: Today, rng: np.random.Generator) -> None:

@@ -67,6 +67,7 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from sim.kernels import same_group_entries
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World
@@ -261,10 +262,9 @@ def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
     first = np.cumsum(sizes) - sizes
     local = np.full(w.pop.n, -1, np.int64)
     local[persons] = np.arange(len(persons)) - first[grp]
-    owner, e = ties.entries_of(persons)  # owners ascending, so each group's entries are contiguous
+    # ties to the same group; owners ascending, so each group's entries are contiguous
+    owner, e = same_group_entries(ties.indptr, ties.indices, persons, ms.group[rows[sel]], w.pop.group)
     friend = ties.indices[e]
-    inside = w.pop.group[friend] == ms.group[rows[sel]][owner]
-    owner, e, friend = owner[inside], e[inside], friend[inside]
     bounds = np.searchsorted(owner, np.concatenate([first, [len(persons)]]))
     for i, g in enumerate(groups):
         lo, hi = bounds[i], bounds[i + 1]
