@@ -1,12 +1,13 @@
-"""Compiled loops for the few daily rules that walk every member's ties.
+"""Compiled loops for the daily work over every member's ties.
 
 Each kernel is one pass over CSR rows that numpy could only express as a chain
 of full-size temporaries (a gather of every member's ties, a mask, a
 compaction, ...): at 10^5 persons the members own about 1.6 M tie entries, and
 each temporary costs a millisecond or more a day. The kernels are plain loops
 compiled by numba (``cache=True``: compiled once per machine, then loaded from
-``__pycache__``); they draw no random numbers and add floating-point terms in
-the same order as the numpy code they replace, so results are bit-identical.
+``__pycache__``); they draw no random numbers and compute in the same dtypes and
+order as the numpy code they replaced, so results are bit-identical
+(``tests/test_kernels.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["same_group_entries", "co_active_strength", "grow_or_decay"]
+__all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "insert_sorted", "largest_component"]
 
 
 @njit(cache=True, nogil=True)
@@ -72,3 +73,45 @@ def grow_or_decay(strength: np.ndarray, entry: np.ndarray, co: np.ndarray, growt
         strength[entry[j]] = s
         n_strong += s >= strong
     return n_strong
+
+
+@njit(cache=True, nogil=True)
+def insert_sorted(arr: np.ndarray, pos: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.insert(arr, pos, values)`` for non-decreasing ``pos``: a new array, copied block by block."""
+    out = np.empty(len(arr) + len(pos), arr.dtype)
+    prev = 0
+    for j in range(len(pos)):
+        p = pos[j]
+        out[prev + j: p + j] = arr[prev:p]
+        out[p + j] = values[j]
+        prev = p
+    out[prev + len(pos):] = arr[prev:]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def largest_component(indptr: np.ndarray, indices: np.ndarray, keep: np.ndarray) -> int:
+    """Size of the largest connected component among nodes with ``keep`` of a symmetric CSR graph,
+    counting only edges whose both ends are kept (a depth-first search)."""
+    n = len(keep)
+    seen = np.zeros(n, np.bool_)
+    stack = np.empty(n, np.int64)
+    best = 0
+    for root in range(n):
+        if seen[root] or not keep[root]:
+            continue
+        seen[root] = True
+        stack[0] = root
+        top, size = 1, 0
+        while top:
+            top -= 1
+            i = stack[top]
+            size += 1
+            for e in range(indptr[i], indptr[i + 1]):
+                j = indices[e]
+                if keep[j] and not seen[j]:
+                    seen[j] = True
+                    stack[top] = j
+                    top += 1
+        best = max(best, size)
+    return best

@@ -24,6 +24,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from sim.kernels import insert_sorted
 from sim.params import Params
 
 __all__ = ["Role", "EventKind", "Cause", "Population", "Memberships", "Ties", "Groups",
@@ -92,14 +93,6 @@ def _grow(arr: np.ndarray, n: int) -> np.ndarray:
     new = np.zeros((max(n, 2 * len(arr), 16),) + arr.shape[1:], dtype=arr.dtype)
     new[: len(arr)] = arr
     return new
-
-
-def _insert(arr: np.ndarray, old: np.ndarray, slots: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``arr`` with ``values`` at ``slots`` of the result; ``old`` marks where ``arr``'s items go."""
-    out = np.empty(len(old), arr.dtype)
-    out[old] = arr
-    out[slots] = values
-    return out
 
 
 def alignment(values: np.ndarray, center: np.ndarray, scale: float) -> np.ndarray:
@@ -325,12 +318,9 @@ class Ties:
         if len(new_key) == 0:
             return 0
         rows = (new_key // n).astype(np.int32)
-        # one insertion mask for both arrays (np.insert recomputes it for each: 1.5x slower)
-        slots = pos + np.arange(len(pos))
-        old = np.ones(len(self.indices) + len(pos), bool)
-        old[slots] = False
-        self.indices = _insert(self.indices, old, slots, (new_key % n).astype(np.int32))
-        self.strength = _insert(self.strength, old, slots, st)
+        # block copies between insertion points (a boolean-mask scatter was 3x slower)
+        self.indices = insert_sorted(self.indices, pos, (new_key % n).astype(np.int32))
+        self.strength = insert_sorted(self.strength, pos, st)
         self._src = None  # rebuilt from indptr when next asked for
         self.indptr[1:] += np.cumsum(np.bincount(rows, minlength=n))
         return len(new_key) // 2

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.kernels import co_active_strength, grow_or_decay, same_group_entries
+from sim.kernels import co_active_strength, grow_or_decay, insert_sorted, largest_component, same_group_entries
 from sim.state import Ties
 
 
@@ -45,3 +45,29 @@ def test_kernels_equal_numpy(n, m, n_groups, seed):
     n_strong = grow_or_decay(ties.strength, e, co, f32(growth), f32(1 - decay), f32(floor), f32(strong))
     assert ties.strength.dtype == np.float32 and np.array_equal(ties.strength[e], want)
     assert n_strong == int((want >= strong).sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 50), k=st.integers(0, 20), seed=st.integers(0, 2**32 - 1))
+def test_insert_sorted_is_np_insert(n, k, seed):
+    rng = np.random.default_rng(seed)
+    arr = rng.random(n).astype(np.float32)
+    pos = np.sort(rng.integers(0, n + 1, k))
+    values = rng.random(k).astype(np.float32)
+    got = insert_sorted(arr, pos, values)
+    assert got.dtype == np.float32 and np.array_equal(got, np.insert(arr, pos, values))
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 60), m=st.integers(0, 120), seed=st.integers(0, 2**32 - 1))
+def test_largest_component_matches_scipy(n, m, seed):
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(seed)
+    ties = Ties.from_edges(n, rng.integers(0, n, m), rng.integers(0, n, m), rng.random(m))
+    keep = rng.random(n) < 0.7
+    nodes = np.flatnonzero(keep)
+    W = sp.csr_array((ties.strength, ties.indices, ties.indptr), shape=(n, n))[nodes][:, nodes]
+    want = int(np.bincount(connected_components(W, directed=False)[1]).max()) if len(nodes) else 0
+    assert largest_component(ties.indptr, ties.indices, keep) == want

@@ -51,7 +51,7 @@ splitting them.
 
 Cost: criterion 4 needs a connected component of at least the minimum side
 size, so a group whose largest component is smaller is refused before any
-eigenvector is computed (one ``connected_components`` call); nodes without
+eigenvector is computed (one depth-first search); nodes without
 ties have a zero row in ``B`` and are left out of the eigenproblem (exactly:
 they add only zero eigenvalues).
 """
@@ -66,10 +66,9 @@ from typing import Callable, Iterator
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 from threadpoolctl import ThreadpoolController
 
-from sim.kernels import same_group_entries
+from sim.kernels import largest_component, same_group_entries
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World
@@ -132,11 +131,9 @@ def _refine(W: sp.csr_array, k: np.ndarray, m2: float, side: np.ndarray) -> np.n
 
 def _largest_piece(W: sp.csr_array, nodes: np.ndarray) -> int:
     """Size of the largest connected component of the ties among ``nodes``."""
-    if len(nodes) == 0:
-        return 0
-    sub = W if len(nodes) == W.shape[0] else W[nodes][:, nodes]  # ``nodes`` is sorted: all of them = W
-    _, label = connected_components(sub, directed=False)
-    return int(np.bincount(label).max())
+    keep = np.zeros(W.shape[0], bool)
+    keep[nodes] = True
+    return int(largest_component(W.indptr, W.indices, keep))
 
 
 def _restrict(W: sp.csr_array, tied: np.ndarray) -> sp.csr_array:
@@ -156,10 +153,12 @@ def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_
     The criteria are those of the module docstring. Nodes without any tie go to
     the larger side. Deterministic.
     """
-    W = sp.csr_array(W, dtype=np.float64)
-    if W.diagonal().any():
+    if not (isinstance(W, sp.csr_array) and W.dtype == np.float64):
+        W = sp.csr_array(W, dtype=np.float64)
+    if W.diagonal().any() or not W.data.all():  # self-ties or explicit zeros: clean a copy, not the caller's
+        W = W.copy()
         W.setdiag(0)
-    W.eliminate_zeros()
+        W.eliminate_zeros()
     n = W.shape[0]
     k = np.asarray(W.sum(axis=1)).ravel()
     m2 = float(k.sum())
