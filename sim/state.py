@@ -307,13 +307,9 @@ class Ties:
         new_key = src * n + dst
         new_key, idx = np.unique(new_key, return_index=True)
         st = st[idx]
-        # existence and insertion point, searched within each new tie's row: O(new ties x degree),
+        # existence and insertion point, by binary search within each new tie's row: O(new ties x log degree),
         # not O(all ties) per day (the global key array cost ~0.1 s a day at 10^6 persons)
-        row, col = new_key // n, new_key % n
-        owner, e = self.entries_of(row)
-        exists = np.bincount(owner, weights=self.indices[e] == col[owner], minlength=len(row)) > 0
-        before = np.bincount(owner, weights=self.indices[e] < col[owner], minlength=len(row)).astype(np.int64)
-        pos = self.indptr[row] + before
+        pos, exists = self._lower_bound(new_key // n, new_key % n)
         new_key, st, pos = new_key[~exists], st[~exists], pos[~exists]
         if len(new_key) == 0:
             return 0
@@ -332,10 +328,14 @@ class Ties:
         vectorised over the queries: O(queries x log degree), independent of
         the number of ties.
         """
-        u, v = np.asarray(u, np.int64), np.asarray(v, np.int64)
-        if len(self.indices) == 0 or len(u) == 0:
-            return np.full(len(u), -1, np.int64)
+        pos, found = self._lower_bound(np.asarray(u, np.int64), np.asarray(v, np.int64))
+        return np.where(found, pos, -1)
+
+    def _lower_bound(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per query: the first entry of row ``u`` whose column is not below ``v``, and whether it is ``v``."""
         lo, end = self.indptr[u], self.indptr[u + 1]
+        if len(self.indices) == 0 or len(u) == 0:
+            return lo, np.zeros(len(u), bool)
         hi = end.copy()
         last = len(self.indices) - 1
         while True:  # lower bound of v in indices[lo:hi]; ~log2(max degree) rounds
@@ -346,8 +346,7 @@ class Ties:
             less = open_ & (self.indices[np.minimum(mid, last)] < v)
             lo = np.where(less, mid + 1, lo)
             hi = np.where(open_ & ~less, mid, hi)
-        found = (lo < end) & (self.indices[np.minimum(lo, last)] == v)
-        return np.where(found, lo, -1)
+        return lo, (lo < end) & (self.indices[np.minimum(lo, last)] == v)
 
     def to_networkx(self):
         """A networkx Graph with current strengths as the ``weight`` edge attribute."""

@@ -57,3 +57,18 @@ def test_events_raise_trust_and_strong_ties_but_do_not_pay_for_themselves():
     assert r["trust"][1] > 0, r["trust"]
     assert r["strong"][1] > 0, r["strong"]
     assert r["net"][2] < 0, r["net"]  # the condition where the claim fails: within 60 days, at this cost
+def test_pairs_within_lists_each_groups_pairs_in_triu_order():
+    from sim.policies.events import pairs_within
+
+    rng = np.random.default_rng(3)
+    p = rng.permutation(40)
+    g = rng.integers(0, 5, 40)
+    u, v = pairs_within(p, g)
+    want_u, want_v = [], []
+    for grp in np.unique(g):
+        members = p[g == grp]
+        i, j = np.triu_indices(len(members), 1)
+        want_u.append(members[i])
+        want_v.append(members[j])
+    assert np.array_equal(u, np.concatenate(want_u)) and np.array_equal(v, np.concatenate(want_v))
+    assert pairs_within(np.zeros(0, int), np.zeros(0, int))[0].size == 0

@@ -31,7 +31,7 @@ import numpy as np
 from sim.phases import Today
 from sim.state import Cause, EventKind, World
 
-__all__ = ["POLICIES", "SELECTED_BY", "attendees", "hold_events"]
+__all__ = ["POLICIES", "SELECTED_BY", "attendees", "hold_events", "pairs_within"]
 
 
 def attendees(w: World, groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -53,13 +53,7 @@ def hold_events(w: World, t: Today, rows: np.ndarray) -> None:
     if len(rows) == 0:
         return
     g = ms.group[rows]
-    us, vs = [], []
-    for grp in np.unique(g):  # loop over groups holding an event
-        p = ms.person[rows[g == grp]].astype(np.int64)
-        i, j = np.triu_indices(len(p), 1)
-        us.append(p[i])
-        vs.append(p[j])
-    u, v = np.concatenate(us), np.concatenate(vs)
+    u, v = pairs_within(ms.person[rows].astype(np.int64), g)
     fwd, back = ties.lookup(u, v), ties.lookup(v, u)
     known = fwd >= 0
     raised = np.maximum(ties.strength[fwd[known]], np.float32(ep.event_tie_strength))
@@ -70,6 +64,21 @@ def hold_events(w: World, t: Today, rows: np.ndarray) -> None:
     w.events.log(w.day, EventKind.ATTEND, ms.person[rows], g, cause=Cause.OFFLINE_EVENT)
     t.counts["attendees"] = t.counts.get("attendees", 0) + len(rows)
     t.counts["operator_cost"] = t.counts.get("operator_cost", 0.0) + len(rows) * ep.event_cost_per_attendee
+
+
+def pairs_within(p: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(p[a], p[b])`` with ``a`` before ``b`` and ``g[a] == g[b]``, groups ascending.
+
+    Within a group, pairs come in ``np.triu_indices`` order (by first member, then
+    second), without a Python loop over groups.
+    """
+    order = np.argsort(g, kind="stable")
+    p, g = p[order], g[order]
+    end = np.searchsorted(g, g, side="right")
+    later = end - np.arange(len(p)) - 1  # members after each one in its group: its pairs as first
+    first = np.repeat(np.arange(len(p)), later)
+    offset = np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)  # 0, 1, ... per first
+    return p[first], p[first + 1 + offset]
 
 
 def none(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG001
