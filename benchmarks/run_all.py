@@ -187,22 +187,27 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
         top = ", ".join(f"`{r['function']}` {r['own_s'] / prof['profiled_s']:.0%}" for r in prof["top"][:3])
         L += ["## Why the missed targets are missed", "",
               f"- **Per-step cost at 10^6 persons.** The top hot spots are {top} of the profiled time. "
-              "`Today.group_ties` gathers every member's CSR entries once a day to find the ties inside "
-              "groups (a memory-bound pass over ~10 entries per member); `Ties._insert` copies the two "
-              "CSR arrays (`indices`, `strength`: O(all ties)) to insert the day's new ties. The rest is spread over the eleven "
-              "phases, each a few O(members) numpy passes. Next steps that would pay: keep new ties in a "
-              "side buffer merged weekly (all tie readers must then see both), maintain the inside-group "
-              "tie list incrementally on join/leave, or a numba kernel for the tie passes.",
+              "`Today.group_ties` scans every member's CSR entries once a day to find the ties inside "
+              "groups (a compiled, memory-bound pass over ~35 entries per member, `sim/kernels.py`); "
+              "`Ties.merge` finds where the day's new ties go and copies the two CSR arrays (`indices`, "
+              "`strength`: O(all ties)) to insert them. The rest is spread over the eleven phases, each a "
+              "few O(members) numpy passes. Next steps that would pay: keep new ties in a side buffer "
+              "merged weekly (all tie readers must then see both), maintain the inside-group tie list "
+              "incrementally on join/leave/move/merge.",
               "- **Every policy family on.** Two phases take half of the day (see the table above): "
               "`Today.group_ties` in the attention phase, because offline events make each event's "
               "attendees a clique of strong ties, so the ties inside groups grow to ~10 per member over "
               "the year; and `tie_community` in the splitting phase, one eigenproblem per group of 30+ "
-              "members every 7 days (~200 groups a week at 10^5 persons, 0.4-1 ms each after the "
-              "component pre-check). Cheaper would be: re-checking only groups whose tie graph changed "
-              "by more than a set share since their last check (a change of the rule, so a modelling "
-              "decision), and an incrementally kept list of inside-group ties.",
-              "- **Machine.** The same engine measured 1.08 M member-days/s at 10^5 persons and 192 s at "
-              "10^6 on the Intel Xeon of 2026-11-25; absolute targets move with the machine, ratios less.",
+              "members every 7 days (~200 groups a week at 10^5 persons; LAPACK's eigensolver is about "
+              "a third of the check, the rest is per-group Python and scipy.sparse overhead). Cheaper "
+              "would be: one batched pass building all groups' matrices and refinements in compiled code "
+              "(the eigensolver stays LAPACK's, so that results do not move), re-checking only groups "
+              "whose tie graph changed by more than a set share since their last check (a change of the "
+              "rule, so a modelling decision), and an incrementally kept list of inside-group ties.",
+              "- **Machine.** Absolute targets move with the machine: before the compiled kernels the "
+              "default engine measured 1.08 M member-days/s at 10^5 persons and 192 s at 10^6 on an "
+              "Intel Xeon (2026-11-25), 0.83 M/s and 207-220 s on an AMD EPYC (2026-12-02). The "
+              "reference's plain Python also runs about twice as fast on the Xeon, which lowers the ratio.",
               "- **Ratio to the reference.** The reference steps only members and its rules are cheap "
               "Python arithmetic (roughly 10-20 µs per member-day). The array engine costs about 1 µs per "
               "member-day plus a fixed 2-3 ms per day (eleven phases, ~40 daily metrics, Mesa's "
