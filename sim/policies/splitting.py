@@ -265,13 +265,14 @@ def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
     local[persons] = np.arange(len(persons)) - first[grp]
     # ties to the same group; owners ascending, so each group's entries are contiguous
     owner, e = same_group_entries(ties.indptr, ties.indices, persons, ms.group[rows[sel]], w.pop.group)
-    friend = ties.indices[e]
-    bounds = np.searchsorted(owner, np.concatenate([first, [len(persons)]]))
+    col = local[ties.indices[e]]
+    data = ties.strength[e].astype(np.float64)
+    ends = np.zeros(len(persons) + 1, np.int64)  # entry offsets of every selected member: one CSR for all
+    np.cumsum(np.bincount(owner, minlength=len(persons)), out=ends[1:])
     for i, g in enumerate(groups):
-        lo, hi = bounds[i], bounds[i + 1]
-        n = int(sizes[i])
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(owner[lo:hi] - first[i], minlength=n))])
-        W = sp.csr_array((ties.strength[e[lo:hi]].astype(np.float64), local[friend[lo:hi]], indptr), shape=(n, n))
+        a, n = int(first[i]), int(sizes[i])
+        lo, hi = ends[a], ends[a + n]
+        W = sp.csr_array((data[lo:hi], col[lo:hi], ends[a: a + n + 1] - lo), shape=(n, n))
         yield int(g), rows[starts[g]: starts[g + 1]], W
 
 
