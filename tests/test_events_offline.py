@@ -57,6 +57,8 @@ def test_events_raise_trust_and_strong_ties_but_do_not_pay_for_themselves():
     assert r["trust"][1] > 0, r["trust"]
     assert r["strong"][1] > 0, r["strong"]
     assert r["net"][2] < 0, r["net"]  # the condition where the claim fails: within 60 days, at this cost
+
+
 def test_pairs_within_lists_each_groups_pairs_in_triu_order():
     from sim.policies.events import pairs_within
 

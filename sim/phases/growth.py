@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import same_group_entries
 from sim.phases import Today
 from sim.policies import entry as admission
 from sim.policies.content import commits
@@ -93,10 +94,9 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
 def friends_inside(w: World, persons: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per person: number and summed strength of its ties to current members of ``groups``."""
     ties = w.ties
-    owner, e = ties.entries_of(persons)
-    inside = w.pop.group[ties.indices[e]] == groups[owner]
-    k = np.bincount(owner, weights=inside, minlength=len(persons)).astype(np.int64)
-    s = np.bincount(owner, weights=ties.strength[e] * inside, minlength=len(persons))
+    owner, e = same_group_entries(ties.indptr, ties.indices, persons, groups, w.pop.group)
+    k = np.bincount(owner, minlength=len(persons)).astype(np.int64)
+    s = np.bincount(owner, weights=ties.strength[e], minlength=len(persons))
     return k, s
 
 
