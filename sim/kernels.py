@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "insert_sorted", "largest_component"]
+__all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "insert_sorted", "largest_component",
+           "modularity_matrix", "modularity_matvec", "refine_bisection", "judge_bisection"]
 
 
 @njit(cache=True, nogil=True)
@@ -115,3 +116,119 @@ def largest_component(indptr: np.ndarray, indices: np.ndarray, keep: np.ndarray)
                     top += 1
         best = max(best, size)
     return best
+
+
+@njit(cache=True, nogil=True)
+def modularity_matrix(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k: np.ndarray,
+                      m2: float) -> np.ndarray:
+    """Dense ``B = W - k k^T / m2`` of a CSR strength matrix without duplicate entries, rounded as
+    ``W.toarray() - np.outer(k, k) / m2`` rounds it."""
+    n = len(k)
+    B = np.empty((n, n), np.float64)
+    for a in range(n):
+        for b in range(n):
+            B[a, b] = 0.0 - k[a] * k[b] / m2
+        for e in range(indptr[a], indptr[a + 1]):
+            B[a, indices[e]] = data[e] - k[a] * k[indices[e]] / m2
+    return B
+
+
+@njit(cache=True, nogil=True)
+def modularity_matvec(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k: np.ndarray, m2: float,
+                      x: np.ndarray) -> np.ndarray:
+    """``B x = W x - k (k.x) / m2`` for a CSR strength matrix ``W``, rounded as ``W @ x - k * (k @ x) / m2``."""
+    kx = np.dot(k, x)
+    out = np.empty(len(k), np.float64)
+    for i in range(len(k)):
+        acc = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            acc += data[e] * x[indices[e]]
+        out[i] = acc - k[i] * kx / m2
+    return out
+
+
+@njit(cache=True, nogil=True)
+def refine_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k: np.ndarray, m2: float,
+                     side: np.ndarray) -> np.ndarray:
+    """Newman's (2006) fine-tuning of a bisection of a CSR strength matrix without self-ties: move the
+    node whose flip raises modularity most while one does (at most ``n`` moves, each O(n))."""
+    n = len(k)
+    s = np.where(side, 1.0, -1.0)
+    Bs = modularity_matvec(indptr, indices, data, k, m2, s)
+    diag = np.empty(n, np.float64)  # B's diagonal: no self-ties
+    for i in range(n):
+        diag[i] = 0.0 - k[i] * k[i] / m2
+    for _ in range(n):
+        best, gain = 0, -np.inf  # the first node of largest gain (change of s'Bs/4 when flipping it)
+        for j in range(n):
+            gj = -s[j] * Bs[j] + diag[j]
+            if gj > gain:
+                best, gain = j, gj
+        if gain <= 1e-12 * m2:
+            break
+        s[best] = -s[best]
+        c = 2 * s[best] * k[best] / m2  # B s += 2 s_i B[:, i], with B's column i = W[i, :] - k k_i / m2
+        for j in range(n):
+            Bs[j] -= c * k[j]
+        for e in range(indptr[best], indptr[best + 1]):
+            Bs[indices[e]] += 2 * s[best] * data[e]
+    return s > 0
+
+
+@njit(cache=True, nogil=True)
+def judge_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k: np.ndarray, m2: float,
+                    side: np.ndarray, smallest: int, modularity_min: float,
+                    centre_ratio: float) -> tuple[bool, float, int, int, bool]:
+    """Criteria 1-4 of :func:`sim.policies.splitting.bisect` for a bisection ``side`` of a CSR strength matrix.
+
+    Returns ``(accepted, modularity, centre of the staying side, centre of the leaving side, whether the
+    leaving side is ``side``)``. The modularity is summed in index order (numpy sums pairwise), so it
+    can differ from a numpy sum in the last bits; it is only compared with ``modularity_min``.
+    """
+    n = len(k)
+    n_a = 0
+    for i in range(n):
+        n_a += side[i]
+    if min(n_a, n - n_a) < smallest:
+        return False, 0.0, -1, -1, False
+    to_a = np.zeros(n, np.float64)  # each node's strength to side a (as W @ side rounds it)
+    for i in range(n):
+        acc = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            acc += data[e] * side[indices[e]]
+        to_a[i] = acc
+    in_a = in_b = k_a = k_b = 0.0
+    for i in range(n):
+        if side[i]:
+            in_a += to_a[i]
+            k_a += k[i]
+        else:
+            in_b += k[i] - to_a[i]
+            k_b += k[i]
+    Q = (in_a / m2 - (k_a / m2) ** 2) + (in_b / m2 - (k_b / m2) ** 2)
+    if Q < modularity_min:
+        return False, Q, -1, -1, False
+    centre = np.full(2, -1, np.int64)  # each side's node of largest strength to its own side
+    own = np.full(2, -np.inf)
+    for i in range(n):
+        c = 0 if side[i] else 1
+        o = to_a[i] if side[i] else k[i] - to_a[i]
+        if o > own[c]:
+            centre[c], own[c] = i, o
+    for c in range(2):
+        i = centre[c]
+        other = k[i] - to_a[i] if c == 0 else to_a[i]
+        if own[c] <= 0 or own[c] < centre_ratio * other:
+            return False, Q, -1, -1, False
+    first_a = -1  # the larger side stays; at equal sizes, the side holding node 0
+    for i in range(n):
+        if side[i]:
+            first_a = i
+            break
+    leave_a = n_a < n - n_a or (n_a == n - n_a and first_a > 0)
+    leaving = side.copy() if leave_a else ~side
+    if largest_component(indptr, indices, leaving) < smallest:
+        return False, Q, -1, -1, False  # criterion 4: the leaving side is crumbs, not a community
+    if leave_a:
+        return True, Q, centre[1], centre[0], True
+    return True, Q, centre[0], centre[1], False

@@ -6,7 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.kernels import co_active_strength, grow_or_decay, insert_sorted, largest_component, same_group_entries
+import scipy.sparse as sp
+
+from sim.kernels import (co_active_strength, grow_or_decay, insert_sorted, judge_bisection, largest_component,
+                         modularity_matrix, modularity_matvec, refine_bisection, same_group_entries)
 from sim.state import Ties
 
 
@@ -71,3 +74,79 @@ def test_largest_component_matches_scipy(n, m, seed):
     W = sp.csr_array((ties.strength, ties.indices, ties.indptr), shape=(n, n))[nodes][:, nodes]
     want = int(np.bincount(connected_components(W, directed=False)[1]).max()) if len(nodes) else 0
     assert largest_component(ties.indptr, ties.indices, keep) == want
+
+
+def numpy_refine(W: sp.csr_array, k: np.ndarray, m2: float, side: np.ndarray) -> np.ndarray:
+    """The numpy fine-tuning that ``refine_bisection`` replaced (Newman 2006)."""
+    s = np.where(side, 1.0, -1.0)
+    Bs = W @ s - k * (k @ s) / m2
+    diag = W.diagonal() - k * k / m2
+    for _ in range(len(s)):
+        gain = -s * Bs + diag
+        i = int(np.argmax(gain))
+        if gain[i] <= 1e-12 * m2:
+            break
+        s[i] = -s[i]
+        lo, hi = W.indptr[i], W.indptr[i + 1]
+        Bs -= (2 * s[i] * k[i] / m2) * k
+        Bs[W.indices[lo:hi]] += 2 * s[i] * W.data[lo:hi]
+    return s > 0
+
+
+def numpy_judge(W: sp.csr_array, k: np.ndarray, m2: float, side: np.ndarray, smallest: int, q_min: float,
+                ratio: float):
+    """Criteria 1-4 as the numpy code that ``judge_bisection`` replaced checked them."""
+    if min(side.sum(), (~side).sum()) < smallest:
+        return None
+    to_a = W @ side.astype(float)
+    to_b = k - to_a
+    Q = sum(float(to_s[s].sum()) / m2 - (float(k[s].sum()) / m2) ** 2 for s, to_s in ((side, to_a), (~side, to_b)))
+    if Q < q_min:
+        return None
+    centres = []
+    for s, own, other in ((side, to_a, to_b), (~side, to_b, to_a)):
+        idx = np.flatnonzero(s)
+        c = int(idx[np.argmax(own[idx])])
+        if own[c] <= 0 or own[c] < ratio * other[c]:
+            return None
+        centres.append(c)
+    a, b = np.flatnonzero(side), np.flatnonzero(~side)
+    if len(a) < len(b) or (len(a) == len(b) and a[0] > b[0]):
+        a, b, centres = b, a, centres[::-1]
+    keep = np.zeros(len(k), bool)
+    keep[b] = True
+    if largest_component(W.indptr, W.indices, keep) < smallest:
+        return None
+    return Q, centres[0], centres[1], b
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(2, 40), m=st.integers(1, 200), seed=st.integers(0, 2**32 - 1))
+def test_bisection_kernels_equal_numpy(n, m, seed):
+    """Modularity matrix, its product, the fine-tuning and the criteria, against numpy (two planted blocks,
+    so that some bisections pass every criterion)."""
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = (i != j) & ((i < n // 2) == (j < n // 2) | (rng.random(m) < 0.1))
+    ties = Ties.from_edges(n, i[keep], j[keep], rng.random(keep.sum()) + 0.01)
+    W = sp.csr_array((ties.strength.astype(np.float64), ties.indices, ties.indptr), shape=(n, n))
+    k = np.asarray(W.sum(axis=1)).ravel()
+    m2 = float(k.sum())
+    if m2 == 0:
+        return
+    assert np.array_equal(modularity_matrix(W.indptr, W.indices, W.data, k, m2), W.toarray() - np.outer(k, k) / m2)
+    x = rng.standard_normal(n)
+    assert np.array_equal(modularity_matvec(W.indptr, W.indices, W.data, k, m2, x), W @ x - k * (k @ x) / m2)
+    side = rng.random(n) < 0.5
+    refined = refine_bisection(W.indptr, W.indices, W.data, k, m2, side)
+    assert np.array_equal(refined, numpy_refine(W, k, m2, side))
+    smallest = max(2, n // 10)
+    ok, Q, c_stay, c_leave, leave_is_side = judge_bisection(W.indptr, W.indices, W.data, k, m2, refined,
+                                                            smallest, 0.2, 1.5)
+    want = numpy_judge(W, k, m2, refined, smallest, 0.2, 1.5)
+    assert ok == (want is not None)
+    if ok:
+        leave = refined if leave_is_side else ~refined
+        assert np.isclose(Q, want[0], rtol=0, atol=1e-12) and (c_stay, c_leave) == want[1:3]
+        assert np.array_equal(np.flatnonzero(leave), want[3])
+

@@ -68,7 +68,8 @@ import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
-from sim.kernels import largest_component, same_group_entries
+from sim.kernels import (judge_bisection, largest_component, modularity_matrix, modularity_matvec, refine_bisection,
+                         same_group_entries)
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World
@@ -77,6 +78,9 @@ __all__ = ["NoSplit", "Split", "bisect", "tie_community_split", "POLICIES", "SEL
            "group_tie_matrices"]
 
 _DENSE_MAX = 200  # nodes up to which the eigenproblem is solved densely (faster than Lanczos there)
+
+
+Csr = tuple[np.ndarray, np.ndarray, np.ndarray]  # (indptr, indices, data) of a square CSR matrix
 
 
 class NoSplit(ValueError):
@@ -93,57 +97,37 @@ class Split:
     centres: tuple[int, int]  # centre of stay, centre of leave
 
 
-def _leading_eigenvector(W: sp.csr_array, k: np.ndarray, m2: float) -> tuple[float, np.ndarray]:
-    """Largest eigenpair of the modularity matrix (dense for small graphs, Lanczos otherwise)."""
-    n = W.shape[0]
+def _row_sums(indptr: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """Summed strength of each CSR row, rounded as scipy's ``W.sum(axis=1)`` rounds it (``reduceat``)."""
+    k = np.zeros(len(indptr) - 1)
+    rows = np.flatnonzero(np.diff(indptr))
+    if len(rows):
+        k[rows] = np.add.reduceat(data, indptr[rows])
+    return k
+
+
+def _restrict(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, tied: np.ndarray) -> Csr:
+    """CSR arrays of ``W[tied][:, tied]`` when every other row (hence column) is empty, without fancy indexing."""
+    if len(tied) == len(indptr) - 1:
+        return indptr, indices, data
+    new_index = np.full(len(indptr) - 1, -1, np.int64)
+    new_index[tied] = np.arange(len(tied))
+    return np.append(indptr[tied], indptr[-1]), new_index[indices], data  # empty rows in between hold no entries
+
+
+def _leading_eigenvector(W: Csr, k: np.ndarray, m2: float) -> tuple[float, np.ndarray]:
+    """Largest eigenpair of the modularity matrix of CSR arrays ``W`` (dense for small graphs, Lanczos otherwise)."""
+    n = len(k)
     if n <= _DENSE_MAX:  # LAPACK's ?syevx for the top pair only: 2-3x faster than a full eigh here
-        vals, vecs = scipy.linalg.eigh(W.toarray() - np.outer(k, k) / m2, subset_by_index=[n - 1, n - 1],
-                                       driver="evx", check_finite=False)
+        B = modularity_matrix(*W, k, m2)
+        vals, vecs = scipy.linalg.eigh(B, subset_by_index=[n - 1, n - 1], driver="evx", check_finite=False)
         return float(vals[0]), vecs[:, 0]
     from scipy.sparse.linalg import LinearOperator, eigsh
 
-    op = LinearOperator((n, n), matvec=lambda x: W @ x - k * (k @ x) / m2, dtype=np.float64)
+    op = LinearOperator((n, n), matvec=lambda x: modularity_matvec(*W, k, m2, x.ravel()), dtype=np.float64)
     v0 = np.random.default_rng(0).standard_normal(n)  # fixed start: deterministic, not orthogonal to the answer
     vals, vecs = eigsh(op, k=1, which="LA", v0=v0, tol=1e-8)
     return float(vals[0]), vecs[:, 0]
-
-
-def _refine(W: sp.csr_array, k: np.ndarray, m2: float, side: np.ndarray) -> np.ndarray:
-    """Fine-tune a bisection by single-node moves that raise modularity (Newman 2006, sec. "fine-tuning").
-
-    Moves the best node while a move helps; at most ``n`` moves, each O(n).
-    """
-    s = np.where(side, 1.0, -1.0)
-    Bs = W @ s - k * (k @ s) / m2
-    diag = W.diagonal() - k * k / m2
-    indptr, indices, data = W.indptr, W.indices, W.data
-    for _ in range(len(s)):
-        gain = -s * Bs + diag  # change of s'Bs/4 when flipping each node
-        i = int(np.argmax(gain))
-        if gain[i] <= 1e-12 * m2:
-            break
-        s[i] = -s[i]
-        lo, hi = indptr[i], indptr[i + 1]  # Bs += 2 s_i B[:, i], with B's column i = W[i, :] - k k_i / m2
-        Bs -= (2 * s[i] * k[i] / m2) * k
-        Bs[indices[lo:hi]] += 2 * s[i] * data[lo:hi]
-    return s > 0
-
-
-def _largest_piece(W: sp.csr_array, nodes: np.ndarray) -> int:
-    """Size of the largest connected component of the ties among ``nodes``."""
-    keep = np.zeros(W.shape[0], bool)
-    keep[nodes] = True
-    return int(largest_component(W.indptr, W.indices, keep))
-
-
-def _restrict(W: sp.csr_array, tied: np.ndarray) -> sp.csr_array:
-    """``W[tied][:, tied]`` when every other row (hence column) of ``W`` is empty, without fancy indexing."""
-    if len(tied) == W.shape[0]:
-        return W
-    new_index = np.full(W.shape[0], -1, np.int64)
-    new_index[tied] = np.arange(len(tied))
-    indptr = np.append(W.indptr[tied], W.indptr[-1])  # empty rows in between hold no entries
-    return sp.csr_array((W.data, new_index[W.indices], indptr), shape=(len(tied), len(tied)))
 
 
 def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
@@ -155,48 +139,43 @@ def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_
     """
     if not (isinstance(W, sp.csr_array) and W.dtype == np.float64):
         W = sp.csr_array(W, dtype=np.float64)
-    if W.diagonal().any() or not W.data.all():  # self-ties or explicit zeros: clean a copy, not the caller's
-        W = W.copy()
+    if W.diagonal().any() or not W.data.all() or not W.has_canonical_format:
+        W = W.copy()  # self-ties, explicit zeros or duplicates: clean a copy, not the caller's
         W.setdiag(0)
         W.eliminate_zeros()
-    n = W.shape[0]
-    k = np.asarray(W.sum(axis=1)).ravel()
+        W.sum_duplicates()
+    return _bisect_csr(W.indptr, W.indices, W.data, modularity_min=modularity_min, centre_ratio=centre_ratio,
+                       min_side=min_side)
+
+
+def _bisect_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, modularity_min: float,
+                centre_ratio: float, min_side: float) -> Split | None:
+    """:func:`bisect` of the CSR arrays of a clean strength matrix (symmetric, positive entries, no
+    self-ties, no duplicates): the loops run compiled (:mod:`sim.kernels`), LAPACK or ARPACK the eigenproblem."""
+    n = len(indptr) - 1
+    k = _row_sums(indptr, data)
     m2 = float(k.sum())
     smallest = max(2, math.ceil(min_side * n))
     if m2 <= 0 or n < 2 * smallest:
         return None
-    if _largest_piece(W, np.arange(n)) < smallest:
+    if largest_component(indptr, indices, np.ones(n, bool)) < smallest:
         return None  # criterion 4 cannot hold: no connected piece is large enough to leave
     tied = np.flatnonzero(k > 0)  # untied nodes have zero rows in B: leave them out of the eigenproblem
-    Wt, kt = _restrict(W, tied), k[tied]
+    Wt, kt = _restrict(indptr, indices, data, tied), k[tied]
     lam, x = _leading_eigenvector(Wt, kt, m2)
     if lam <= 1e-9 * m2:
         return None  # indivisible: no split raises modularity (Newman 2006)
     side = np.zeros(n, bool)
-    side[tied] = _refine(Wt, kt, m2, x > 0)
+    side[tied] = refine_bisection(*Wt, kt, m2, x > 0)
     isolated = k == 0
     side[isolated] = side[~isolated].sum() * 2 >= (~isolated).sum()
-    if min(side.sum(), (~side).sum()) < smallest:
+    ok, Q, centre_stay, centre_leave, leave_is_side = judge_bisection(
+        indptr, indices, data, k, m2, side, smallest, modularity_min, centre_ratio)
+    if not ok:
         return None
-    to_a = W @ side.astype(float)  # each node's strength to side a
-    to_b = k - to_a
-    Q = sum(float(to_s[s].sum()) / m2 - (float(k[s].sum()) / m2) ** 2
-            for s, to_s in ((side, to_a), (~side, to_b)))
-    if Q < modularity_min:
-        return None
-    centres = []
-    for s, own, other in ((side, to_a, to_b), (~side, to_b, to_a)):
-        idx = np.flatnonzero(s)
-        c = int(idx[np.argmax(own[idx])])
-        if own[c] <= 0 or own[c] < centre_ratio * other[c]:
-            return None
-        centres.append(c)
-    a, b = np.flatnonzero(side), np.flatnonzero(~side)
-    if len(a) < len(b) or (len(a) == len(b) and a[0] > b[0]):
-        a, b, centres = b, a, centres[::-1]
-    if _largest_piece(W, b) < smallest:
-        return None  # criterion 4: the leaving side is crumbs, not a community
-    return Split(stay=a, leave=b, modularity=Q, centres=(centres[0], centres[1]))
+    leave = side if leave_is_side else ~side
+    return Split(stay=np.flatnonzero(~leave), leave=np.flatnonzero(leave), modularity=Q,
+                 centres=(int(centre_stay), int(centre_leave)))
 
 
 def tie_community_split(G, weight: str = "weight", *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
@@ -247,13 +226,15 @@ def tie_community_split(G, weight: str = "weight", *, modularity_min: float = 0.
 
 # ----------------------------------------------------------------------------- in the model
 def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
-                       groups: np.ndarray) -> Iterator[tuple[int, np.ndarray, sp.csr_array]]:
-    """``(group, its rows, strength matrix of the ties among its members)`` for each of ``groups``.
+                       groups: np.ndarray) -> Iterator[tuple[int, np.ndarray, Csr]]:
+    """``(group, its rows, CSR arrays of the strengths of the ties among its members)`` for each of ``groups``.
 
     ``rows``/``starts`` come from :func:`_members_by_group`; local indices are
     positions in the group's slice of ``rows``. The members' ties are gathered
     in one pass for all groups, so the cost is O(their ties), not O(persons)
-    per group.
+    per group. The arrays are ``(indptr, indices, data)`` views of one buffer,
+    not scipy matrices: building a ``csr_array`` (format checks) costs more
+    than bisecting a small group.
     """
     ms, ties = w.ms, w.ties
     sizes = starts[groups + 1] - starts[groups]
@@ -272,8 +253,7 @@ def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
     for i, g in enumerate(groups):
         a, n = int(first[i]), int(sizes[i])
         lo, hi = ends[a], ends[a + n]
-        W = sp.csr_array((data[lo:hi], col[lo:hi], ends[a: a + n + 1] - lo), shape=(n, n))
-        yield int(g), rows[starts[g]: starts[g + 1]], W
+        yield int(g), rows[starts[g]: starts[g + 1]], (ends[a: a + n + 1] - lo, col[lo:hi], data[lo:hi])
 
 
 def _members_by_group(w: World) -> tuple[np.ndarray, np.ndarray]:
@@ -339,9 +319,13 @@ def tie_community(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa
     # whatever the machine's core count
     with _blas().limit(limits=1, user_api="blas"):
         # matrices are gathered before any split: a split moves members of its own group only
-        for g, gr, W in group_tie_matrices(w, rows, starts, checked):
-            split = bisect(W, modularity_min=sp_.community_modularity_min,
-                           centre_ratio=sp_.community_centre_ratio, min_side=sp_.community_min_side)
+        for g, gr, (indptr, indices, data) in group_tie_matrices(w, rows, starts, checked):
+            criteria = {"modularity_min": sp_.community_modularity_min,
+                        "centre_ratio": sp_.community_centre_ratio, "min_side": sp_.community_min_side}
+            if data.all():  # one end each, no self-ties: clean unless a strength decayed to 0 (tie_floor 0)
+                split = _bisect_csr(indptr, indices, data, **criteria)
+            else:
+                split = bisect(sp.csr_array((data, indices, indptr), shape=(len(gr), len(gr))), **criteria)
             if split is None:
                 continue
             child = w.new_group(parent=g, cause=Cause.TIE_COMMUNITY, owner=int(w.ms.person[gr[split.centres[1]]]))
