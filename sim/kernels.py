@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "insert_sorted", "largest_component",
-           "modularity_matrix", "modularity_matvec", "refine_bisection", "judge_bisection"]
+           "modularity_matrix", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths"]
 
 
 @njit(cache=True, nogil=True)
@@ -232,3 +232,17 @@ def judge_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k
     if leave_a:
         return True, Q, centre[1], centre[0], True
     return True, Q, centre[0], centre[1], False
+
+
+@njit(cache=True, nogil=True)
+def tree_depths(parent: np.ndarray) -> np.ndarray:
+    """Depth of each node of a forest given by parent pointers (-1 for a root) in which every parent
+    precedes its children."""
+    depth = np.zeros(len(parent), np.int32)
+    for i in range(len(parent)):
+        p = parent[i]
+        if p >= i:
+            raise ValueError("a parent must precede its children")
+        if p >= 0:
+            depth[i] = depth[p] + 1
+    return depth

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.kernels import tree_depths
 from sim.phases import Today
 from sim.state import Role, World
 
@@ -31,19 +32,13 @@ def top_share(x: np.ndarray, q: float) -> float:
 def group_depths(parent: np.ndarray) -> np.ndarray:
     """Depth of every group in the fission tree (roots 0).
 
-    Follows all parent pointers one level per round, so the rounds are the
-    tree's depth, not the number of groups (thousands of groups, read daily).
+    Groups are numbered in the order they open, so a parent precedes its
+    children and one compiled pass suffices (thousands of groups, read daily).
 
     >>> group_depths(np.array([-1, 0, 0, 1, -1])).tolist()
     [0, 1, 1, 2, 0]
     """
-    parent = np.asarray(parent)
-    depth = np.zeros(len(parent), np.int32)
-    up = parent.copy()
-    while (climbing := up >= 0).any():
-        depth += climbing
-        up = np.where(climbing, parent[np.maximum(up, 0)], -1)
-    return depth
+    return tree_depths(np.asarray(parent, np.int64))
 
 
 def tree_shape(w: World, members: np.ndarray) -> dict[str, float]:
