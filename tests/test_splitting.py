@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from sim.phases import Today
 from sim.phases import splitting as splitting_phase
@@ -150,6 +151,27 @@ def test_tie_community_rule_moves_the_smaller_side_to_a_child(world_factory):
     assert (w.groups.parent_size_before[1], w.groups.parent_size_after[1], w.groups.child_size[1]) == (30, 15, 15)
     ev = w.events.frame()
     assert (ev.kind == "move").sum() == 15
+
+
+def test_group_tie_matrices_hold_each_groups_inside_ties(world_factory):
+    """The CSR arrays handed to the bisection are the strengths among the group's members, in the
+    order of its rows; ties to other groups or outside, and strengths decayed to 0, are left out."""
+    rng = np.random.default_rng(3)
+    n = 40
+    pairs = {(int(min(i, j)), int(max(i, j))) for i, j in rng.integers(0, n, (150, 2)) if i != j}
+    edges = [(i, j, 0.0 if q < 0.1 else round(float(q), 3)) for (i, j), q in zip(sorted(pairs), rng.random(len(pairs)))]
+    members = {p: int(rng.integers(0, 2)) for p in range(30)}  # persons 30.. belong to no group
+    w = world_factory(n, edges, members=members, overrides={"split_rules": ["tie_community"]}, n_groups=2)
+    rows, starts = splitting._members_by_group(w)
+    strength = {(i, j): s for i, j, s in edges} | {(j, i): s for i, j, s in edges}
+    seen = []
+    for g, gr, (indptr, indices, data) in splitting.group_tie_matrices(w, rows, starts, np.array([0, 1])):
+        persons = w.ms.person[gr]
+        got = sp.csr_array((data, indices, indptr), shape=(len(gr), len(gr))).toarray()
+        want = np.array([[strength.get((int(a), int(b)), 0.0) for b in persons] for a in persons])
+        assert np.allclose(got, want, atol=1e-6) and data.all()
+        seen.append(g)
+    assert seen == [0, 1]
 
 
 def test_tie_community_rule_only_on_check_days_and_large_groups(world_factory):

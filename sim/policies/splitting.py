@@ -53,7 +53,11 @@ Cost: criterion 4 needs a connected component of at least the minimum side
 size, so a group whose largest component is smaller is refused before any
 eigenvector is computed (one depth-first search); nodes without
 ties have a zero row in ``B`` and are left out of the eigenproblem (exactly:
-they add only zero eigenvalues).
+they add only zero eigenvalues). In the model, the groups' tie matrices are
+handed over as CSR arrays (no scipy matrix per group) and everything but the
+eigenproblem runs compiled (:mod:`sim.kernels`: modularity matrix, its product
+for ARPACK, fine-tuning, criteria); LAPACK (up to ``_DENSE_MAX`` nodes) or
+ARPACK solves the eigenproblem, one BLAS thread.
 """
 
 from __future__ import annotations
@@ -246,6 +250,8 @@ def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
     local[persons] = np.arange(len(persons)) - first[grp]
     # ties to the same group; owners ascending, so each group's entries are contiguous
     owner, e = same_group_entries(ties.indptr, ties.indices, persons, ms.group[rows[sel]], w.pop.group)
+    tied = ties.strength[e] > 0  # a strength decayed to 0 (``tie_floor`` 0) is no tie: keep the matrices clean
+    owner, e = owner[tied], e[tied]
     col = local[ties.indices[e]]
     data = ties.strength[e].astype(np.float64)
     ends = np.zeros(len(persons) + 1, np.int64)  # entry offsets of every selected member: one CSR for all
@@ -320,12 +326,8 @@ def tie_community(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa
     with _blas().limit(limits=1, user_api="blas"):
         # matrices are gathered before any split: a split moves members of its own group only
         for g, gr, (indptr, indices, data) in group_tie_matrices(w, rows, starts, checked):
-            criteria = {"modularity_min": sp_.community_modularity_min,
-                        "centre_ratio": sp_.community_centre_ratio, "min_side": sp_.community_min_side}
-            if data.all():  # one end each, no self-ties: clean unless a strength decayed to 0 (tie_floor 0)
-                split = _bisect_csr(indptr, indices, data, **criteria)
-            else:
-                split = bisect(sp.csr_array((data, indices, indptr), shape=(len(gr), len(gr))), **criteria)
+            split = _bisect_csr(indptr, indices, data, modularity_min=sp_.community_modularity_min,
+                                centre_ratio=sp_.community_centre_ratio, min_side=sp_.community_min_side)
             if split is None:
                 continue
             child = w.new_group(parent=g, cause=Cause.TIE_COMMUNITY, owner=int(w.ms.person[gr[split.centres[1]]]))
