@@ -163,8 +163,9 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
                  f"{_status(r['md_per_s'] >= TARGET_MD_PER_S, r['md_per_cpu_s'] >= TARGET_MD_PER_S)} |")
     if policies:
         r = policies
+        share = f", {r['md_per_cpu_s'] / by_n[100_000]['md_per_cpu_s']:.0%} of the default" if 100_000 in by_n else ""
         L.append(f"| the same with every policy family on (issue 4) | {r['md_per_s']:,.0f} per wall s, "
-                 f"{r['md_per_cpu_s']:,.0f} per CPU s ({r['members_mean']:,.0f} members) | "
+                 f"{r['md_per_cpu_s']:,.0f} per CPU s ({r['members_mean']:,.0f} members{share}) | "
                  f"{_status(r['md_per_s'] >= TARGET_MD_PER_S, r['md_per_cpu_s'] >= TARGET_MD_PER_S)} |")
     ten_k = [v for v in versus if v["array"]["persons"] == 10_000]
     if ten_k:
@@ -198,16 +199,23 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
               "`Today.group_ties` in the attention phase, because offline events make each event's "
               "attendees a clique of strong ties, so the ties inside groups grow to ~10 per member over "
               "the year; and `tie_community` in the splitting phase, one eigenproblem per group of 30+ "
-              "members every 7 days (~200 groups a week at 10^5 persons; LAPACK's eigensolver is about "
-              "a third of the check, the rest is per-group Python and scipy.sparse overhead). Cheaper "
-              "would be: one batched pass building all groups' matrices and refinements in compiled code "
-              "(the eigensolver stays LAPACK's, so that results do not move), re-checking only groups "
-              "whose tie graph changed by more than a set share since their last check (a change of the "
-              "rule, so a modelling decision), and an incrementally kept list of inside-group ties.",
-              "- **Machine.** Absolute targets move with the machine: before the compiled kernels the "
-              "default engine measured 1.08 M member-days/s at 10^5 persons and 192 s at 10^6 on an "
-              "Intel Xeon (2026-11-25), 0.83 M/s and 207-220 s on an AMD EPYC (2026-12-02). The "
-              "reference's plain Python also runs about twice as fast on the Xeon, which lowers the ratio.",
+              "members every 7 days (~200 groups a week at 10^5 persons). Everything in the check but the "
+              "eigensolver runs compiled over CSR views of one gathered buffer (no scipy matrix per group; "
+              "decisions identical), which halved it; LAPACK's dense solver (up to 200 nodes) and ARPACK "
+              "(larger groups) are now most of it, and the `distributor` rule's founding and moving most "
+              "of the rest. Cheaper would be: re-checking only groups whose tie graph changed by more "
+              "than a set share since their last check (a change of the rule, so a modelling decision), "
+              "and an incrementally kept list of inside-group ties (attention, update, growth and this "
+              "check all read it).",
+              "- **Machine.** Absolute targets move with the machine, which is why the every-policy row "
+              "also gives its share of the default engine's speed in the same run. An earlier run on "
+              "2026-12-02 (git 40b158d), on a 2-core Xeon of the same model name, measured the default "
+              "engine at 1.34 M member-days/s at 10^5 persons and 175 s at 10^6 (every policy: 0.68 M/s, "
+              "51 % of the default); the default engine has only become faster since (growth's "
+              "friends-inside gather and the tree depths now run compiled), so the machine of this run "
+              "is at least 1.6x slower per core. Before the compiled kernels the default engine "
+              "measured 1.08 M/s and 192 s on a Xeon (2026-11-25), 0.83 M/s and 207-220 s on an AMD EPYC. "
+              "The reference's plain Python also moves with the machine, and with it the ratio.",
               "- **Ratio to the reference.** The reference steps only members and its rules are cheap "
               "Python arithmetic (roughly 10-20 µs per member-day). The array engine costs about 1 µs per "
               "member-day plus a fixed 2-3 ms per day (eleven phases, ~40 daily metrics, Mesa's "

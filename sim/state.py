@@ -386,21 +386,23 @@ class Groups:
     def n(self) -> int:
         return len(self.capacity)
 
-    def create(self, center: np.ndarray, capacity: int, parent: int, day: int, cause: Cause, *,
-               owner: int = -1, audience: int = -1) -> int:
-        self.center = np.vstack([self.center, np.asarray(center, np.float32)[None]])
-        self.capacity = np.append(self.capacity, np.int32(capacity))
-        self.parent = np.append(self.parent, np.int32(parent))
-        self.created = np.append(self.created, np.int32(day))
-        self.cause = np.append(self.cause, np.int8(cause))
-        self.alive = np.append(self.alive, True)
-        self.owner = np.append(self.owner, np.int32(owner))
-        self.audience = np.append(self.audience, np.int8(audience))
-        for name in ("parent_size_before", "parent_size_after", "child_size"):
-            setattr(self, name, np.append(getattr(self, name), np.int32(-1)))
-        for name in ("fund", "fund_weeks_paid", "prize", "admin_pot", "kpi_last"):
-            setattr(self, name, np.append(getattr(self, name), 0))
-        return self.n - 1
+    def create(self, center: np.ndarray, capacity: int, parent: np.ndarray | int, day: int, cause: Cause, *,
+               owner: np.ndarray | int = -1, audience: int = -1) -> np.ndarray:
+        """Open one group per entry of ``parent`` (an int opens one); return their ids."""
+        parent = np.atleast_1d(np.asarray(parent, np.int32))
+        k = len(parent)
+
+        def extend(name: str, value) -> None:
+            col = getattr(self, name)
+            setattr(self, name, np.concatenate([col, np.broadcast_to(np.asarray(value, col.dtype), k)]))
+
+        self.center = np.vstack([self.center, np.broadcast_to(np.asarray(center, np.float32), (k, self.center.shape[1]))])
+        for name, value in (("capacity", capacity), ("parent", parent), ("created", day), ("cause", cause),
+                            ("alive", True), ("owner", owner), ("audience", audience),
+                            ("parent_size_before", -1), ("parent_size_after", -1), ("child_size", -1),
+                            ("fund", 0), ("fund_weeks_paid", 0), ("prize", 0), ("admin_pot", 0), ("kpi_last", 0)):
+            extend(name, value)
+        return np.arange(self.n - k, self.n)
 
 
 class EventLog:
@@ -503,10 +505,17 @@ class World:
         return np.bincount(self.ms.group[rows], minlength=self.groups.n)
 
     def new_group(self, parent: int, cause: Cause, *, owner: int = -1, audience: int = -1) -> int:
-        g = self.groups.create(self.mission, self.params.group.capacity, parent, self.day, cause,
+        """Open a group (a child of ``parent``, -1 for none) and log it; return its id."""
+        return int(self.new_groups(np.array([parent]), cause, owner=owner, audience=audience)[0])
+
+    def new_groups(self, parents: np.ndarray, cause: Cause, *, owner: np.ndarray | int = -1,
+                   audience: int = -1) -> np.ndarray:
+        """Open one group per entry of ``parents``, in order, and log them; return their ids."""
+        g = self.groups.create(self.mission, self.params.group.capacity, parents, self.day, cause,
                                owner=owner, audience=audience)
-        self.events.log(self.day, EventKind.GROUP_CREATED, np.array([-1]), g, actor=parent, cause=cause)
-        return g
+        self.events.log(self.day, EventKind.GROUP_CREATED, np.full(len(g), -1), g, actor=np.asarray(parents),
+                        cause=cause)
+        return g.astype(np.int32)
 
     # -------------------------------------------------------------- invariants
     def check(self) -> None:

@@ -282,8 +282,7 @@ def distributor(w: World, t: Today, rng: np.random.Generator) -> None:
     if len(founders) == 0:
         return
     fp = ms.person[founders].astype(np.int64)
-    child = np.array([w.new_group(parent=int(g), cause=Cause.DISTRIBUTOR, owner=int(p))
-                      for g, p in zip(ms.group[founders], fp)], np.int32)  # one new group per founder
+    child = w.new_groups(ms.group[founders], Cause.DISTRIBUTOR, owner=fp)  # one new group per founder
     old = ms.group[founders].copy()
     ms.role[founders] = Role.OWNER
     w.move(founders, child, Cause.DISTRIBUTOR)
