@@ -1,13 +1,18 @@
-"""Compiled loops for the daily work over every member's ties.
+"""Compiled loops: the daily work over every member's ties, and the splitting checks.
 
 Each kernel is one pass over CSR rows that numpy could only express as a chain
 of full-size temporaries (a gather of every member's ties, a mask, a
 compaction, ...): at 10^5 persons the members own about 1.6 M tie entries, and
-each temporary costs a millisecond or more a day. The kernels are plain loops
+each temporary costs a millisecond or more a day. The bisection kernels
+(``modularity_matrix``, ``modularity_matvec``, ``refine_bisection``,
+``judge_bisection``) replace per-group numpy and scipy.sparse calls whose fixed
+cost exceeded the work on a group of ~100 members. The kernels are plain loops
 compiled by numba (``cache=True``: compiled once per machine, then loaded from
 ``__pycache__``); they draw no random numbers and compute in the same dtypes and
 order as the numpy code they replaced, so results are bit-identical
-(``tests/test_kernels.py``).
+(``tests/test_kernels.py``). The one exception is the modularity that
+``judge_bisection`` sums in index order (numpy sums pairwise): it is only
+compared with a threshold.
 """
 
 from __future__ import annotations
