@@ -201,9 +201,10 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
               "the year; and `tie_community` in the splitting phase, one eigenproblem per group of 30+ "
               "members every 7 days (~200 groups a week at 10^5 persons). Everything in the check but the "
               "eigensolver runs compiled over CSR views of one gathered buffer (no scipy matrix per group; "
-              "decisions identical), which halved it; LAPACK's dense solver (up to 200 nodes) and ARPACK "
-              "(larger groups) are now most of it, and the `distributor` rule's founding and moving most "
-              "of the rest. Cheaper would be: re-checking only groups whose tie graph changed by more "
+              "decisions identical), which more than halved it; LAPACK's dense solver (up to 200 nodes) "
+              "and ARPACK (larger groups) are now over half of it (6.6 of 11.8 ms a day, measured with "
+              "timers on 2026-12-02), the gather and per-group Python most of the rest; the `distributor` "
+              "and `segment` rules add about 2 ms a day. Cheaper would be: re-checking only groups whose tie graph changed by more "
               "than a set share since their last check (a change of the rule, so a modelling decision), "
               "and an incrementally kept list of inside-group ties (attention, update, growth and this "
               "check all read it).",
