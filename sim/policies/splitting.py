@@ -250,8 +250,8 @@ def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
     local[persons] = np.arange(len(persons)) - first[grp]
     # ties to the same group; owners ascending, so each group's entries are contiguous
     owner, e = same_group_entries(ties.indptr, ties.indices, persons, ms.group[rows[sel]], w.pop.group)
-    tied = ties.strength[e] > 0  # a strength decayed to 0 (``tie_floor`` 0) is no tie: keep the matrices clean
-    owner, e = owner[tied], e[tied]
+    positive = ties.strength[e] > 0  # a strength decayed to 0 (``tie_floor`` 0) is no tie: keep the matrices clean
+    owner, e = owner[positive], e[positive]
     col = local[ties.indices[e]]
     data = ties.strength[e].astype(np.float64)
     ends = np.zeros(len(persons) + 1, np.int64)  # entry offsets of every selected member: one CSR for all
