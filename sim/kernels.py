@@ -26,20 +26,24 @@ __all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "insert_
 
 @njit(cache=True, nogil=True)
 def same_group_entries(indptr: np.ndarray, indices: np.ndarray, persons: np.ndarray, groups: np.ndarray,
-                       group_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR entries ``e`` of ``persons[i]``'s row whose other end is in ``groups[i]``: ``(i, e)``.
+                       group_of: np.ndarray, visit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR entries ``e`` of ``persons[i]``'s row whose other end is in ``groups[i]``: ``(i, e)``, int32.
 
-    ``group_of[person]`` is each person's group (-1 outside every group). Output
-    in row order, entries ascending within a row (as ``Ties.entries_of`` followed
-    by a mask).
+    ``group_of[person]`` is each person's group (-1 outside every group). The
+    ``i`` are visited in the order ``visit`` (``np.arange`` for row order, as
+    ``Ties.entries_of`` followed by a mask), entries ascending within a row.
+    Visiting ``np.argsort(persons)`` reads the CSR arrays front to back, 2-3x
+    faster at 10^5 persons than jumping between rows, and so does every later
+    pass over the entries. Entry numbers fit int32 up to 2^31 tie entries
+    (``Ties`` holds about 20 M at 10^6 persons).
     """
     total = 0
     for i in range(len(persons)):
         total += indptr[persons[i] + 1] - indptr[persons[i]]
-    owner = np.empty(total, np.int64)  # upper bound; only the first k slots are ever touched
-    entry = np.empty(total, np.int64)
+    owner = np.empty(total, np.int32)  # upper bound; only the first k slots are ever touched
+    entry = np.empty(total, np.int32)
     k = 0
-    for i in range(len(persons)):
+    for i in visit:
         g = groups[i]
         for e in range(indptr[persons[i]], indptr[persons[i] + 1]):
             owner[k] = i  # written always, kept by advancing k: no branch to mispredict (2x faster)

@@ -27,10 +27,13 @@ def random_world(n: int, m: int, n_groups: int, seed: int):
 def test_kernels_equal_numpy(n, m, n_groups, seed):
     rng, ties, group_of, members = random_world(n, m, n_groups, seed)
     groups = group_of[members]
-    owner, e = same_group_entries(ties.indptr, ties.indices, members, groups, group_of)
+    owner, e = same_group_entries(ties.indptr, ties.indices, members, groups, group_of, np.arange(len(members)))
     all_owner, all_e = ties.entries_of(members)
     same = group_of[ties.indices[all_e]] == groups[all_owner]
     assert np.array_equal(owner, all_owner[same]) and np.array_equal(e, all_e[same])
+    by_person = same_group_entries(ties.indptr, ties.indices, members, groups, group_of, np.argsort(members))
+    assert np.array_equal(by_person[1], np.sort(e))  # person order is CSR order
+    assert np.array_equal(by_person[0], owner[np.argsort(e)])
 
     active = rng.random(len(members)) < 0.6
     active_person = np.zeros(n, bool)

@@ -46,13 +46,15 @@ class Today:
     def group_ties(self, w) -> tuple[np.ndarray, np.ndarray]:
         """Ties between two members of the same group at the start of the day: ``(owner, entry)``.
 
-        ``owner`` indexes ``rows``, ``entry`` the CSR entries of ``w.ties``. Gathered once and
+        ``owner`` indexes ``rows``, ``entry`` the CSR entries of ``w.ties`` (ascending: rows are
+        visited in person order, so the sums per row do not depend on it). Gathered once and
         shared by the attention and update phases, which both run before anyone joins or
         leaves (a performance cache: one pass over members' ties a day instead of two).
         """
         if self._group_ties is None:
-            self._group_ties = same_group_entries(w.ties.indptr, w.ties.indices, w.ms.person[self.rows],
-                                                  w.ms.group[self.rows], w.pop.group)
+            persons = w.ms.person[self.rows]  # visited in person order: the CSR arrays front to back
+            self._group_ties = same_group_entries(w.ties.indptr, w.ties.indices, persons, w.ms.group[self.rows],
+                                                  w.pop.group, np.argsort(persons))
         return self._group_ties
 
     def co_active(self, w) -> tuple[np.ndarray, np.ndarray]:

@@ -94,7 +94,7 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
 def friends_inside(w: World, persons: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per person: number and summed strength of its ties to current members of ``groups``."""
     ties = w.ties
-    owner, e = same_group_entries(ties.indptr, ties.indices, persons, groups, w.pop.group)
+    owner, e = same_group_entries(ties.indptr, ties.indices, persons, groups, w.pop.group, np.argsort(persons))
     k = np.bincount(owner, minlength=len(persons)).astype(np.int64)
     s = np.bincount(owner, weights=ties.strength[e], minlength=len(persons))
     return k, s

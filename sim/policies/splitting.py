@@ -249,7 +249,8 @@ def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
     local = np.full(w.pop.n, -1, np.int64)
     local[persons] = np.arange(len(persons)) - first[grp]
     # ties to the same group; owners ascending, so each group's entries are contiguous
-    owner, e = same_group_entries(ties.indptr, ties.indices, persons, ms.group[rows[sel]], w.pop.group)
+    owner, e = same_group_entries(ties.indptr, ties.indices, persons, ms.group[rows[sel]], w.pop.group,
+                                  np.arange(len(persons)))
     positive = ties.strength[e] > 0  # a strength decayed to 0 (``tie_floor`` 0) is no tie: keep the matrices clean
     owner, e = owner[positive], e[positive]
     col = local[ties.indices[e]]
