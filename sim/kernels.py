@@ -21,7 +21,8 @@ import numpy as np
 from numba import njit
 
 __all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "insert_sorted", "largest_component",
-           "modularity_matrix", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths"]
+           "modularity_matrix", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
+           "group_order"]
 
 
 @njit(cache=True, nogil=True)
@@ -50,6 +51,27 @@ def same_group_entries(indptr: np.ndarray, indices: np.ndarray, persons: np.ndar
             entry[k] = e
             k += group_of[indices[e]] == g
     return owner[:k], entry[:k]
+
+
+@njit(cache=True, nogil=True)
+def group_order(groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.argsort(groups, kind="stable")`` for groups in ``[0, n_groups)``, and where each group's
+    run starts in that order (``n_groups + 1`` offsets, CSR style).
+
+    A counting sort, O(len + n_groups): numpy sorts int32 keys stably with
+    timsort, ~2 ms a day for the active members at 10^5 persons.
+    """
+    starts = np.zeros(n_groups + 1, np.int64)
+    for g in groups:
+        starts[g + 1] += 1
+    for g in range(n_groups):
+        starts[g + 1] += starts[g]
+    fill = starts[:-1].copy()
+    order = np.empty(len(groups), np.int64)
+    for i in range(len(groups)):
+        order[fill[groups[i]]] = i
+        fill[groups[i]] += 1
+    return order, starts
 
 
 @njit(cache=True, nogil=True)

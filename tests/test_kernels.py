@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import scipy.sparse as sp
 
-from sim.kernels import (co_active_strength, grow_or_decay, insert_sorted, judge_bisection, largest_component,
+from sim.kernels import (co_active_strength, group_order, grow_or_decay, insert_sorted, judge_bisection, largest_component,
                          modularity_matrix, modularity_matvec, refine_bisection, same_group_entries)
 from sim.state import Ties
 
@@ -51,6 +51,15 @@ def test_kernels_equal_numpy(n, m, n_groups, seed):
     n_strong = grow_or_decay(ties.strength, e, co, f32(growth), f32(1 - decay), f32(floor), f32(strong))
     assert ties.strength.dtype == np.float32 and np.array_equal(ties.strength[e], want)
     assert n_strong == int((want >= strong).sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 200), n_groups=st.integers(1, 12), seed=st.integers(0, 2**32 - 1))
+def test_group_order_is_a_stable_argsort(n, n_groups, seed):
+    groups = np.random.default_rng(seed).integers(0, n_groups, n).astype(np.int32)
+    order, starts = group_order(groups, n_groups)
+    assert np.array_equal(order, np.argsort(groups, kind="stable"))
+    assert np.array_equal(starts, np.searchsorted(groups[order], np.arange(n_groups + 1)))
 
 
 @settings(max_examples=60, deadline=None)

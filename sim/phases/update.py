@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import grow_or_decay
+from sim.kernels import group_order, grow_or_decay
 from sim.phases import Today
 from sim.state import World
 
@@ -67,11 +67,11 @@ def form_new_ties(w: World, t: Today, rng: np.random.Generator) -> None:
     act = t.rows[t.active]
     if len(act) < 2:
         return
-    order = np.argsort(ms.group[act], kind="stable")
+    order, starts = group_order(ms.group[act], w.groups.n)
     act = act[order]
     grp = ms.group[act]
-    start = np.searchsorted(grp, grp, side="left")
-    size = np.searchsorted(grp, grp, side="right") - start
+    start = starts[grp]
+    size = starts[grp + 1] - start
     posted = t.ugc[t.active][order] > 0
     meet = posted & (size > 1) & (rng.random(len(act)) < w.params.update.new_tie_prob)
     i = np.flatnonzero(meet)

@@ -72,8 +72,8 @@ import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
-from sim.kernels import (judge_bisection, largest_component, modularity_matrix, modularity_matvec, refine_bisection,
-                         same_group_entries)
+from sim.kernels import (group_order, judge_bisection, largest_component, modularity_matrix, modularity_matvec,
+                         refine_bisection, same_group_entries)
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World
@@ -266,9 +266,8 @@ def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
 def _members_by_group(w: World) -> tuple[np.ndarray, np.ndarray]:
     """Live rows sorted by group, and the start offset of every group (CSR-style)."""
     rows = w.ms.live_rows()
-    rows = rows[np.argsort(w.ms.group[rows], kind="stable")]
-    starts = np.searchsorted(w.ms.group[rows], np.arange(w.groups.n + 1))
-    return rows, starts
+    order, starts = group_order(w.ms.group[rows], w.groups.n)
+    return rows[order], starts
 
 
 def capacity(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG001
@@ -298,9 +297,9 @@ def distributor(w: World, t: Today, rng: np.random.Generator) -> None:
     follow = inside & (rng.random(len(friend)) < sp_.distributor_follow_prob)
     mv, first = np.unique(fr_row[follow], return_index=True)  # tied to two founders: the first wins
     dest = child[owner[follow][first]]
-    order = np.argsort(dest, kind="stable")
+    order, starts = group_order(dest, w.groups.n)
     mv, dest = mv[order], dest[order]
-    rank = np.arange(len(dest)) - np.searchsorted(dest, dest)
+    rank = np.arange(len(dest)) - starts[dest]
     fits = rank < w.groups.capacity[dest] - 1  # the owner holds one seat
     w.move(mv[fits], dest[fits], Cause.DISTRIBUTOR)
     # seeds: friends outside every group join with probability = tie strength
