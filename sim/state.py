@@ -24,7 +24,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.kernels import insert_sorted
+from sim.kernels import insert_sorted, row_lower_bound
 from sim.params import Params
 
 __all__ = ["Role", "EventKind", "Cause", "Population", "Memberships", "Ties", "Groups",
@@ -333,20 +333,7 @@ class Ties:
 
     def _lower_bound(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per query: the first entry of row ``u`` whose column is not below ``v``, and whether it is ``v``."""
-        lo, end = self.indptr[u], self.indptr[u + 1]
-        if len(self.indices) == 0 or len(u) == 0:
-            return lo, np.zeros(len(u), bool)
-        hi = end.copy()
-        last = len(self.indices) - 1
-        while True:  # lower bound of v in indices[lo:hi]; ~log2(max degree) rounds
-            open_ = lo < hi
-            if not open_.any():
-                break
-            mid = (lo + hi) // 2
-            less = open_ & (self.indices[np.minimum(mid, last)] < v)
-            lo = np.where(less, mid + 1, lo)
-            hi = np.where(open_ & ~less, mid, hi)
-        return lo, (lo < end) & (self.indices[np.minimum(lo, last)] == v)
+        return row_lower_bound(self.indptr, self.indices, u, v)
 
     def to_networkx(self):
         """A networkx Graph with current strengths as the ``weight`` edge attribute."""

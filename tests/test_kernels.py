@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 import scipy.sparse as sp
 
-from sim.kernels import (co_active_strength, group_order, grow_or_decay, insert_sorted, judge_bisection, largest_component,
-                         modularity_matrix, modularity_matvec, refine_bisection, same_group_entries)
+from sim.kernels import (co_active_strength, grow_or_decay, insert_sorted, judge_bisection, largest_component,
+                         modularity_matrix, modularity_matvec, refine_bisection, row_lower_bound, same_group_entries,
+                         stable_order)
 from sim.state import Ties
 
 
@@ -55,11 +56,23 @@ def test_kernels_equal_numpy(n, m, n_groups, seed):
 
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(0, 200), n_groups=st.integers(1, 12), seed=st.integers(0, 2**32 - 1))
-def test_group_order_is_a_stable_argsort(n, n_groups, seed):
+def test_stable_order_is_a_stable_argsort(n, n_groups, seed):
     groups = np.random.default_rng(seed).integers(0, n_groups, n).astype(np.int32)
-    order, starts = group_order(groups, n_groups)
+    order, starts = stable_order(groups, n_groups)
     assert np.array_equal(order, np.argsort(groups, kind="stable"))
     assert np.array_equal(starts, np.searchsorted(groups[order], np.arange(n_groups + 1)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 40), m=st.integers(0, 200), seed=st.integers(0, 2**32 - 1))
+def test_row_lower_bound_is_searchsorted_within_rows(n, m, seed):
+    rng, ties, _, _ = random_world(n, m, 1, seed)
+    u, v = rng.integers(0, n, 50), rng.integers(-1, n + 1, 50)
+    pos, found = row_lower_bound(ties.indptr, ties.indices, u, v)
+    for j in range(50):
+        row = ties.neighbors(u[j])
+        at = np.searchsorted(row, v[j])
+        assert pos[j] == ties.indptr[u[j]] + at and found[j] == (at < len(row) and row[at] == v[j])
 
 
 @settings(max_examples=60, deadline=None)

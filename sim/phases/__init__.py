@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.kernels import co_active_strength, same_group_entries
+from sim.kernels import co_active_strength, same_group_entries, stable_order
 
 __all__ = ["Today", "ORDER"]
 
@@ -54,7 +54,7 @@ class Today:
         if self._group_ties is None:
             persons = w.ms.person[self.rows]  # visited in person order: the CSR arrays front to back
             self._group_ties = same_group_entries(w.ties.indptr, w.ties.indices, persons, w.ms.group[self.rows],
-                                                  w.pop.group, np.argsort(persons))
+                                                  w.pop.group, stable_order(persons, w.pop.n)[0])
         return self._group_ties
 
     def co_active(self, w) -> tuple[np.ndarray, np.ndarray]:

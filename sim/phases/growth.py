@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import group_order, same_group_entries
+from sim.kernels import same_group_entries, stable_order
 from sim.phases import Today
 from sim.policies import entry as admission
 from sim.policies.content import commits
@@ -105,7 +105,7 @@ def has_seat(w: World, groups: np.ndarray) -> np.ndarray:
 
     Without the ``capacity`` splitting rule a full group turns the last arrivals away.
     """
-    order, starts = group_order(groups, w.groups.n)
+    order, starts = stable_order(groups, w.groups.n)
     sorted_groups = groups[order]
     rank = np.arange(len(groups)) - starts[sorted_groups]
     free = w.groups.capacity - w.group_sizes()

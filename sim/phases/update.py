@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import group_order, grow_or_decay
+from sim.kernels import grow_or_decay, stable_order
 from sim.phases import Today
 from sim.state import World
 
@@ -67,7 +67,7 @@ def form_new_ties(w: World, t: Today, rng: np.random.Generator) -> None:
     act = t.rows[t.active]
     if len(act) < 2:
         return
-    order, starts = group_order(ms.group[act], w.groups.n)
+    order, starts = stable_order(ms.group[act], w.groups.n)
     act = act[order]
     grp = ms.group[act]
     start = starts[grp]

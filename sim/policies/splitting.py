@@ -72,8 +72,8 @@ import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
-from sim.kernels import (group_order, judge_bisection, largest_component, modularity_matrix, modularity_matvec,
-                         refine_bisection, same_group_entries)
+from sim.kernels import (judge_bisection, largest_component, modularity_matrix, modularity_matvec, refine_bisection,
+                         same_group_entries, stable_order)
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World
@@ -266,7 +266,7 @@ def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
 def _members_by_group(w: World) -> tuple[np.ndarray, np.ndarray]:
     """Live rows sorted by group, and the start offset of every group (CSR-style)."""
     rows = w.ms.live_rows()
-    order, starts = group_order(w.ms.group[rows], w.groups.n)
+    order, starts = stable_order(w.ms.group[rows], w.groups.n)
     return rows[order], starts
 
 
@@ -297,7 +297,7 @@ def distributor(w: World, t: Today, rng: np.random.Generator) -> None:
     follow = inside & (rng.random(len(friend)) < sp_.distributor_follow_prob)
     mv, first = np.unique(fr_row[follow], return_index=True)  # tied to two founders: the first wins
     dest = child[owner[follow][first]]
-    order, starts = group_order(dest, w.groups.n)
+    order, starts = stable_order(dest, w.groups.n)
     mv, dest = mv[order], dest[order]
     rank = np.arange(len(dest)) - starts[dest]
     fits = rank < w.groups.capacity[dest] - 1  # the owner holds one seat
