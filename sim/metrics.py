@@ -14,10 +14,11 @@ import numpy as np
 
 from sim.kernels import tree_depths
 from sim.phases import Today
-from sim.state import Role, World
+from sim.state import Role, World, role_set
 
 LURK_WINDOW = 14  # days without a post after which a member counts as a lurker [001]
-HELPER_ROLES = np.array([Role.CORE, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER])
+HELPER_ROLES = role_set(Role.CORE, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER)
+DISTRIBUTING_ROLES = role_set(Role.DISTRIBUTOR, Role.OWNER)
 
 
 def top_share(x: np.ndarray, q: float) -> float:
@@ -61,7 +62,7 @@ def group_day_metrics(w: World, t: Today) -> dict[str, np.ndarray]:
     members = np.bincount(g, minlength=G)
     g0 = ms.group[t.rows]
     ugc_g = np.bincount(g0, weights=t.ugc, minlength=G)
-    helpers = np.bincount(g0, weights=t.active & np.isin(ms.role[t.rows], HELPER_ROLES), minlength=G)
+    helpers = np.bincount(g0, weights=t.active & HELPER_ROLES[ms.role[t.rows]], minlength=G)
     # groups opened during the day (overflow, splits) had no content yet: pad with zeros
     pgc_g, ads_g, on_g = (np.pad(x, (0, G - len(x))) for x in (t.pgc_g, t.ads_g, t.on_g))
     lurk = np.bincount(g, weights=ms.last_post[rows] <= w.day - LURK_WINDOW, minlength=G)
@@ -126,7 +127,7 @@ def day_metrics(w: World, t: Today, gm: dict[str, np.ndarray]) -> dict[str, Any]
         "splits": int((w.groups.created == w.day).sum()),
         **tree_shape(w, gm["members"]),
         "admins": int((ms.role[rows] == Role.ADMIN).sum()),
-        "distributors": int(np.isin(ms.role[rows], (Role.DISTRIBUTOR, Role.OWNER)).sum()),
+        "distributors": int(DISTRIBUTING_ROLES[ms.role[rows]].sum()),
         "attendees": c.get("attendees", 0),
         "operator_cost": c.get("operator_cost", 0.0),
     }

@@ -27,7 +27,7 @@ import numpy as np
 from sim.kernels import insert_sorted, row_lower_bound
 from sim.params import Params
 
-__all__ = ["Role", "EventKind", "Cause", "Population", "Memberships", "Ties", "Groups",
+__all__ = ["Role", "role_set", "EventKind", "Cause", "Population", "Memberships", "Ties", "Groups",
            "EventLog", "World"]
 
 
@@ -44,6 +44,17 @@ class Role(IntEnum):
     LURKER = 7  # a muted member: reads seldom, never posts [001]
     OWNER = 8  # runs its own (child) group, e.g. a distributor's group [000-2]
     SENIOR = 9  # senior (VIP) member: a repeat buyer [000-3, 000-6]
+
+
+def role_set(*roles: Role) -> np.ndarray:
+    """A set of roles as a boolean table over role codes: ``table[ms.role[rows]]`` tests membership.
+
+    A table lookup, where ``np.isin`` on 40k members cost ~0.6 ms a call (it
+    was called a dozen times a day with every policy on).
+    """
+    table = np.zeros(len(Role), bool)
+    table[list(roles)] = True
+    return table
 
 
 class EventKind(IntEnum):

@@ -39,9 +39,9 @@ from sim.kernels import same_group_entries, stable_order
 from sim.phases import Today
 from sim.policies import entry as admission
 from sim.policies.content import commits
-from sim.state import Cause, EventKind, Role, World, alignment
+from sim.state import Cause, EventKind, Role, World, alignment, role_set
 
-ADMITTING_ROLES = np.array([Role.CORE, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER])
+ADMITTING_ROLES = role_set(Role.CORE, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER)
 
 
 def run(w: World, t: Today, rng: np.random.Generator) -> None:
@@ -50,7 +50,7 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     p = ms.person[rows]
     can = t.active & ms.alive[rows] & ~ms.muted[rows] & ~pop.spammer[p] & (ms.satisfaction[rows] > gp.invite_threshold)
     if w.params.group.entry == "invite_only":
-        can &= np.isin(ms.role[rows], ADMITTING_ROLES)
+        can &= ADMITTING_ROLES[ms.role[rows]]
     deg = ties.degree[p]
     can &= deg > 0
     n_inv = np.where(can, rng.poisson(gp.invite_rate * pop.sociability[p]), 0)

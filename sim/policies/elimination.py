@@ -37,11 +37,11 @@ from typing import Callable
 import numpy as np
 
 from sim.phases import Today
-from sim.state import Cause, EventKind, Role, World
+from sim.state import Cause, EventKind, Role, World, role_set
 
 __all__ = ["POLICIES", "SELECTED_BY", "STAFF_ROLES", "check_day", "last_spoke"]
 
-STAFF_ROLES = np.array([int(r) for r in Role if r.name in ("OWNER", "ADMIN", "KOL", "DISTRIBUTOR", "PARTNER")])
+STAFF_ROLES = role_set(Role.OWNER, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER)
 _EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.int8))
 
 
@@ -57,7 +57,7 @@ def last_spoke(w: World, rows: np.ndarray) -> np.ndarray:
 
 
 def _removable(w: World, rows: np.ndarray) -> np.ndarray:
-    return ~np.isin(w.ms.role[rows], STAFF_ROLES)
+    return ~STAFF_ROLES[w.ms.role[rows]]
 
 
 def none(w: World, t: Today, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # noqa: ARG001

@@ -38,7 +38,9 @@ def attendees(w: World, groups: np.ndarray, rng: np.random.Generator) -> np.ndar
     """Membership rows attending the events of ``groups`` today (at most ``event_size`` per group)."""
     ep, ms = w.params.events, w.ms
     rows = ms.live_rows()
-    rows = rows[np.isin(ms.group[rows], groups)]
+    holding = np.zeros(w.groups.n, bool)
+    holding[groups] = True
+    rows = rows[holding[ms.group[rows]]]
     willing = rows[rng.random(len(rows)) < ep.event_attend_prob * ms.engagement[rows]]
     g = ms.group[willing]
     order = np.lexsort((rng.random(len(willing)), g))  # random order within each group

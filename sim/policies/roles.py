@@ -45,12 +45,13 @@ import numpy as np
 
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
-from sim.state import Cause, EventKind, Role, World, alignment
+from sim.state import Cause, EventKind, Role, World, alignment, role_set
 
 __all__ = ["POLICIES", "SELECTED_BY", "PROMOTABLE", "count_recruits", "promote", "admin_seats",
            "rotate_admins"]
 
-PROMOTABLE = np.array([Role.MEMBER, Role.CORE, Role.SENIOR])
+PROMOTABLE = role_set(Role.MEMBER, Role.CORE, Role.SENIOR)
+BUYERS = role_set(Role.MEMBER, Role.CORE)  # who a repeat purchase makes senior
 
 
 def count_recruits(w: World) -> None:
@@ -75,7 +76,7 @@ def promote(w: World, rows: np.ndarray, role: Role, cause: Cause = Cause.NONE) -
 
 def _eligible(w: World, rows: np.ndarray) -> np.ndarray:
     ms = w.ms
-    return np.isin(ms.role[rows], PROMOTABLE) & ~ms.muted[rows] & ~w.pop.spammer[ms.person[rows]]
+    return PROMOTABLE[ms.role[rows]] & ~ms.muted[rows] & ~w.pop.spammer[ms.person[rows]]
 
 
 def admin_seats(w: World) -> np.ndarray:
@@ -127,7 +128,7 @@ def seniors(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG0
     """Repeat buyers become senior (VIP) members [000-3, 000-6]."""
     ms = w.ms
     rows = ms.live_rows()
-    ok = np.isin(ms.role[rows], (Role.MEMBER, Role.CORE)) & ~ms.muted[rows] \
+    ok = BUYERS[ms.role[rows]] & ~ms.muted[rows] \
         & (ms.purchases[rows] >= w.params.roles.senior_min_purchases)
     promote(w, rows[ok], Role.SENIOR)
 

@@ -76,12 +76,13 @@ from sim.kernels import (judge_bisection, largest_component, modularity_matrix, 
                          same_group_entries, stable_order)
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
-from sim.state import Cause, Role, World
+from sim.state import Cause, Role, World, role_set
 
 __all__ = ["NoSplit", "Split", "bisect", "tie_community_split", "POLICIES", "SELECTED_BY",
            "group_tie_matrices"]
 
 _DENSE_MAX = 200  # nodes up to which the eigenproblem is solved densely (faster than Lanczos there)
+FOLLOWERS = role_set(Role.MEMBER, Role.CORE, Role.SENIOR, Role.LURKER)  # who may follow a distributor
 
 
 Csr = tuple[np.ndarray, np.ndarray, np.ndarray]  # (indptr, indices, data) of a square CSR matrix
@@ -293,7 +294,7 @@ def distributor(w: World, t: Today, rng: np.random.Generator) -> None:
     # followers: members of the founder's old group with a strong tie to it
     fr_row = pop.row[friend]
     inside = (pop.group[friend] == old[owner]) & (s >= w.params.network.strong_tie_threshold)
-    inside &= np.isin(ms.role[np.maximum(fr_row, 0)], (Role.MEMBER, Role.CORE, Role.SENIOR, Role.LURKER))
+    inside &= FOLLOWERS[ms.role[np.maximum(fr_row, 0)]]
     follow = inside & (rng.random(len(friend)) < sp_.distributor_follow_prob)
     mv, first = np.unique(fr_row[follow], return_index=True)  # tied to two founders: the first wins
     dest = child[owner[follow][first]]
