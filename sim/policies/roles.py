@@ -58,7 +58,7 @@ def count_recruits(w: World) -> None:
     """Credit today's joins to the members who caused them (their ``recruits`` column)."""
     ev = w.events
     day = ev.data["day"][: ev.size]
-    start = int(np.searchsorted(day, w.day, side="left"))
+    start = int(np.searchsorted(day, day.dtype.type(w.day), side="left"))  # a Python int would cast all days
     sl = slice(start, ev.size)
     kind, actor = ev.data["kind"][sl], ev.data["actor"][sl]
     credited = actor[(kind == EventKind.JOIN) & (actor >= 0)]
