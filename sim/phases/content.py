@@ -32,9 +32,10 @@ import numpy as np
 from sim.phases import Today
 from sim.policies import content as policy
 from sim.policies.incentives import motivation
-from sim.state import Role, World
+from sim.state import Role, World, role_set
 
 AUDIENCES = (Role.SENIOR, Role.DISTRIBUTOR, Role.PARTNER)  # everyone else is a consumer
+AUDIENCE_ROLES = role_set(*AUDIENCES)
 
 
 def run(w: World, t: Today, rng: np.random.Generator) -> None:
@@ -70,6 +71,8 @@ def audience_mix(w: World) -> np.ndarray:
     """Per group: Gini-Simpson diversity ``1 - sum_k share_k^2`` of its members' audiences [000-3]."""
     rows = w.ms.live_rows()
     role, group, G = w.ms.role[rows], w.ms.group[rows], w.groups.n
+    if not AUDIENCE_ROLES[role].any():
+        return np.zeros(G)  # everyone is a consumer (no role rules): no group mixes audiences
     size = np.bincount(group, minlength=G).astype(float)
     counts = [np.bincount(group, weights=role == a, minlength=G) for a in AUDIENCES]
     counts.append(size - sum(counts))  # consumers

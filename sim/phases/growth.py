@@ -118,26 +118,45 @@ def seat_and_join(w: World, persons: np.ndarray, groups: np.ndarray, *, trust: n
                   cause: Cause, actor: np.ndarray | int = -1, role: np.ndarray | int = Role.MEMBER) -> None:
     """Join ``persons`` to ``groups``; whoever finds a full group goes to its overflow group.
 
-    The last arrivals overflow. Loops run over full groups (few), never over persons.
+    The last arrivals overflow. Each round moves the arrivals beyond the free
+    seats of every full group at once; rounds repeat only while an overflow
+    group itself fills (few), never per person or per group.
     """
     groups = np.array(groups, np.int32)
     sizes = w.group_sizes()
     while True:
         sizes = np.pad(sizes, (0, w.groups.n - len(sizes)))
         wanted = np.bincount(groups, minlength=w.groups.n)
-        over = np.flatnonzero(wanted > w.groups.capacity - sizes)
-        if len(over) == 0:
+        full = np.flatnonzero(wanted > w.groups.capacity - sizes)
+        if len(full) == 0:
             break
-        for g in over:
-            free = max(int(w.groups.capacity[g] - sizes[g]), 0)
-            groups[np.flatnonzero(groups == g)[free:]] = _overflow_child(w, int(g), sizes + wanted)
+        which = np.full(w.groups.n, -1)
+        which[full] = np.arange(len(full))
+        free = np.maximum(w.groups.capacity[full] - sizes[full], 0)
+        order, starts = stable_order(groups, w.groups.n)
+        rank = np.empty(len(groups), np.int64)
+        rank[order] = np.arange(len(groups)) - starts[groups[order]]  # arrival rank within its group
+        j = which[groups]
+        over = (j >= 0) & (rank >= free[np.maximum(j, 0)])
+        groups[over] = _overflow_children(w, full, sizes + wanted)[j[over]]
     w.join(persons, groups, trust=trust, role=role, cause=cause, actor=actor)
 
 
-def _overflow_child(w: World, g: int, load: np.ndarray) -> int:
-    """An overflow group of ``g`` with a free seat given ``load``, opened when none has one."""
-    kids = np.flatnonzero((w.groups.parent == g) & (w.groups.cause == Cause.OVERFLOW) & w.groups.alive)
-    for k in kids:
-        if load[k] < w.groups.capacity[k]:
-            return int(k)
-    return w.new_group(parent=g, cause=Cause.OVERFLOW)
+def _overflow_children(w: World, full: np.ndarray, load: np.ndarray) -> np.ndarray:
+    """Per group of ``full`` (ascending): its first overflow group with a free seat given ``load``; the
+    operator opens one (in that order) for those that have none.
+
+    A chosen group has a free seat, so it is never itself among ``full``.
+    """
+    gr, n = w.groups, len(load)
+    open_ = np.flatnonzero((gr.cause[:n] == Cause.OVERFLOW) & gr.alive[:n] & (gr.parent[:n] >= 0) & (load < gr.capacity[:n]))
+    is_full = np.zeros(n, bool)
+    is_full[full] = True
+    kids = open_[is_full[gr.parent[open_]]]  # ascending, so the first per parent is the lowest id
+    parents, first = np.unique(gr.parent[kids], return_index=True)
+    dest = np.full(len(full), -1, np.int32)
+    dest[np.searchsorted(full, parents)] = kids[first]
+    none = dest < 0
+    if none.any():
+        dest[none] = w.new_groups(full[none], Cause.OVERFLOW)
+    return dest

@@ -64,6 +64,8 @@ def top_k_per_group(groups: np.ndarray, score: np.ndarray, k: int, rng: np.rando
 def motivation(w: World, groups: np.ndarray) -> np.ndarray:
     """Multiplier on members' posting in ``groups`` from the group's last prize [004]."""
     ip = w.params.incentives
+    if not w.groups.prize.any():
+        return np.ones(len(groups))  # no prize anywhere (the default): skip the gather and exp
     prize = w.groups.prize[groups]
     return 1.0 + ip.fund_response * (1.0 - np.exp(-prize / ip.prize_half))
 
