@@ -306,18 +306,29 @@ class Ties:
             self._buf_s.append(np.broadcast_to(np.asarray(strength, np.float32), len(u)).copy())
 
     def merge(self) -> int:
-        """Insert buffered ties (both directions) that do not exist yet; return how many."""
+        """Insert buffered ties (both directions) that do not exist yet; return how many.
+
+        A tie buffered more than once gets the largest of its strengths (as in :meth:`from_edges`).
+        """
         if not self._buf_u:
             return 0
         u, v = np.concatenate(self._buf_u), np.concatenate(self._buf_v)
         s = np.concatenate(self._buf_s)
         self._buf_u, self._buf_v, self._buf_s = [], [], []
         keep = u != v
-        src, dst, st = np.concatenate([u[keep], v[keep]]), np.concatenate([v[keep], u[keep]]), np.concatenate([s[keep], s[keep]])
+        a, b, s = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep]), s[keep]
         n = self.n
-        new_key = src * n + dst
-        new_key, idx = np.unique(new_key, return_index=True)
-        st = st[idx]
+        # one strength per undirected tie, the largest buffered (a tie met at an event and in a chat on the
+        # same day is the event's), so both directions get it; deduplicating the directed keys instead gave
+        # u -> v and v -> u different strengths when the tie was buffered both ways round
+        order = np.lexsort((-s, a * n + b))
+        a, b, s = a[order], b[order], s[order]
+        first = np.ones(len(a), bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        a, b, s = a[first], b[first], s[first]
+        new_key = np.concatenate([a * n + b, b * n + a])
+        order = np.argsort(new_key)
+        new_key, st = new_key[order], np.concatenate([s, s])[order]
         # existence and insertion point, by binary search within each new tie's row: O(new ties x log degree),
         # not O(all ties) per day (the global key array cost ~0.1 s a day at 10^6 persons)
         pos, exists = self._lower_bound(new_key // n, new_key % n)

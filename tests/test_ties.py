@@ -21,3 +21,28 @@ def test_lookup_finds_every_tie_and_only_ties(n, seed, m):
     want = np.array([entry.get((int(a), int(b)), -1) for a, b in zip(qu, qv)])
     assert np.array_equal(got, want)
     assert np.array_equal(ties.lookup(np.zeros(0, int), np.zeros(0, int)), np.zeros(0, int))
+
+
+def test_a_tie_buffered_both_ways_round_gets_one_strength_the_largest():
+    ties = Ties.from_edges(4, [0], [1], [0.5])
+    ties.add(np.array([2, 3, 2]), np.array([3, 2, 3]), np.array([0.1, 0.6, 0.3]))  # chat, event, chat
+    ties.add(np.array([0]), np.array([1]), 0.9)  # exists already: kept as it is
+    assert ties.merge() == 1
+    s = {(int(a), int(b)): float(x) for a, b, x in zip(ties.src, ties.indices, ties.strength)}
+    assert s == {(0, 1): 0.5, (1, 0): 0.5, (2, 3): np.float32(0.6), (3, 2): np.float32(0.6)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 30), seed=st.integers(0, 2**32 - 1), m=st.integers(0, 100))
+def test_merged_ties_stay_symmetric_sorted_and_unique(n, seed, m):
+    rng = np.random.default_rng(seed)
+    ties = Ties.from_edges(n, rng.integers(0, n, m), rng.integers(0, n, m), rng.random(m))
+    for _ in range(3):
+        for _ in range(3):  # several buffers a day, in either orientation, with duplicates
+            k = int(rng.integers(0, 20))
+            ties.add(rng.integers(0, n, k), rng.integers(0, n, k), rng.random(k).astype(np.float32))
+        ties.merge()
+        key = ties.src.astype(np.int64) * n + ties.indices
+        assert np.all(np.diff(key) > 0)
+        rev = ties.lookup(ties.indices.astype(np.int64), ties.src.astype(np.int64))
+        assert np.all(rev >= 0) and np.array_equal(ties.strength, ties.strength[rev])
