@@ -22,7 +22,7 @@ from numba import njit
 
 __all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "insert_sorted", "largest_component",
            "modularity_matrix", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
-           "stable_order", "row_lower_bound"]
+           "stable_order", "row_lower_bound", "row_sums"]
 
 
 @njit(cache=True, nogil=True)
@@ -169,6 +169,43 @@ def largest_component(indptr: np.ndarray, indices: np.ndarray, keep: np.ndarray)
                     top += 1
         best = max(best, size)
     return best
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """``a[lo: lo + n]`` summed as numpy's ``pairwise_sum`` sums it (8 accumulators up to 128 entries)."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    if n <= 128:
+        r = a[lo: lo + 8].copy()
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                r[j] += a[lo + i + j]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise_sum(a, lo, n2) + _pairwise_sum(a, lo + n2, n - n2)
+
+
+@njit(cache=True, nogil=True)
+def row_sums(indptr: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """Summed ``data`` of each CSR row, rounded as ``np.add.reduceat`` (hence scipy's ``W.sum(axis=1)``)
+    rounds it: the row's first entry plus numpy's pairwise sum of the others."""
+    k = np.zeros(len(indptr) - 1)
+    for i in range(len(indptr) - 1):
+        lo, hi = indptr[i], indptr[i + 1]
+        if hi > lo:
+            k[i] = data[lo] + _pairwise_sum(data, lo + 1, hi - lo - 1)
+    return k
 
 
 @njit(cache=True, nogil=True)

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 import scipy.sparse as sp
 
 from sim.kernels import (co_active_strength, grow_or_decay, insert_sorted, judge_bisection, largest_component,
-                         modularity_matrix, modularity_matvec, refine_bisection, row_lower_bound, same_group_entries,
-                         stable_order)
+                         modularity_matrix, modularity_matvec, refine_bisection, row_lower_bound, row_sums,
+                         same_group_entries, stable_order)
 from sim.state import Ties
 
 
@@ -61,6 +61,20 @@ def test_stable_order_is_a_stable_argsort(n, n_groups, seed):
     order, starts = stable_order(groups, n_groups)
     assert np.array_equal(order, np.argsort(groups, kind="stable"))
     assert np.array_equal(starts, np.searchsorted(groups[order], np.arange(n_groups + 1)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.integers(1, 30), max_degree=st.sampled_from([5, 20, 150, 400]), seed=st.integers(0, 2**32 - 1))
+def test_row_sums_round_as_reduceat(rows, max_degree, seed):
+    rng = np.random.default_rng(seed)
+    degree = np.where(rng.random(rows) < 0.2, 0, rng.integers(0, max_degree + 1, rows))
+    indptr = np.concatenate([[0], np.cumsum(degree)])
+    data = rng.random(indptr[-1]) * 10.0 ** rng.uniform(-3, 3, indptr[-1])  # magnitudes that expose the order
+    want = np.zeros(rows)
+    full = np.flatnonzero(degree)
+    if len(full):
+        want[full] = np.add.reduceat(data, indptr[full])
+    assert np.array_equal(row_sums(indptr, data), want)
 
 
 @settings(max_examples=60, deadline=None)

@@ -73,7 +73,7 @@ import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from sim.kernels import (judge_bisection, largest_component, modularity_matrix, modularity_matvec, refine_bisection,
-                         same_group_entries, stable_order)
+                         row_sums, same_group_entries, stable_order)
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World, role_set
@@ -100,15 +100,6 @@ class Split:
     leave: np.ndarray
     modularity: float
     centres: tuple[int, int]  # centre of stay, centre of leave
-
-
-def _row_sums(indptr: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """Summed strength of each CSR row, rounded as scipy's ``W.sum(axis=1)`` rounds it (``reduceat``)."""
-    k = np.zeros(len(indptr) - 1)
-    rows = np.flatnonzero(np.diff(indptr))
-    if len(rows):
-        k[rows] = np.add.reduceat(data, indptr[rows])
-    return k
 
 
 def _restrict(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, tied: np.ndarray) -> Csr:
@@ -163,7 +154,7 @@ def _bisect_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, mo
     """:func:`bisect` of the CSR arrays of a clean strength matrix (symmetric, positive entries, no
     self-ties, no duplicates): the loops run compiled (:mod:`sim.kernels`), LAPACK or ARPACK the eigenproblem."""
     n = len(indptr) - 1
-    k = _row_sums(indptr, data)
+    k = row_sums(indptr, data)
     m2 = float(k.sum())
     smallest = max(2, math.ceil(min_side * n))
     if m2 <= 0 or n < 2 * smallest:
