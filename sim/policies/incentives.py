@@ -55,10 +55,12 @@ MONTH = 30  # days between admin dues [004 每个月缴纳]
 
 def top_k_per_group(groups: np.ndarray, score: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     """Indices of the ``k`` highest positive scores within each group (random tie-break)."""
-    order = np.lexsort((rng.random(len(score)), -score, groups))
+    tie_break = rng.random(len(score))  # drawn for every entry: the stream does not depend on who scored
+    scored = np.flatnonzero(score > 0)  # they rank before everyone else in their group: sort only them
+    order = scored[np.lexsort((tie_break[scored], -score[scored], groups[scored]))]
     g = groups[order]
     rank = np.arange(len(order)) - np.searchsorted(g, g, side="left")
-    return np.sort(order[(rank < k) & (score[order] > 0)])
+    return np.sort(order[rank < k])
 
 
 def motivation(w: World, groups: np.ndarray) -> np.ndarray:
