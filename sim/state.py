@@ -401,11 +401,14 @@ class Groups:
         parent = np.atleast_1d(np.asarray(parent, np.int32))
         k = len(parent)
 
-        def extend(name: str, value) -> None:
+        def extend(name: str, value) -> None:  # a new array with the value(s) after the old ones
             col = getattr(self, name)
-            setattr(self, name, np.concatenate([col, np.broadcast_to(np.asarray(value, col.dtype), k)]))
+            new = np.empty((len(col) + k,) + col.shape[1:], col.dtype)
+            new[: len(col)] = col
+            new[len(col):] = value  # broadcast by assignment: concatenate(broadcast_to(...)) cost ~40 us a column
+            setattr(self, name, new)
 
-        self.center = np.vstack([self.center, np.broadcast_to(np.asarray(center, np.float32), (k, self.center.shape[1]))])
+        extend("center", center)
         for name, value in (("capacity", capacity), ("parent", parent), ("created", day), ("cause", cause),
                             ("alive", True), ("owner", owner), ("audience", audience),
                             ("parent_size_before", -1), ("parent_size_after", -1), ("child_size", -1),
