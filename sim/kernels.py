@@ -22,7 +22,7 @@ from numba import njit
 
 __all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "insert_sorted", "largest_component",
            "modularity_matrix", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
-           "stable_order", "row_lower_bound", "row_sums"]
+           "stable_order", "row_lower_bound", "row_sums", "inside_ties_csr"]
 
 
 @njit(cache=True, nogil=True)
@@ -51,6 +51,36 @@ def same_group_entries(indptr: np.ndarray, indices: np.ndarray, persons: np.ndar
             entry[k] = e
             k += group_of[indices[e]] == g
     return owner[:k], entry[:k]
+
+
+@njit(cache=True, nogil=True)
+def inside_ties_csr(indptr: np.ndarray, indices: np.ndarray, strength: np.ndarray, persons: np.ndarray,
+                    groups: np.ndarray, group_of: np.ndarray, local: np.ndarray,
+                    visit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One CSR of the ties of ``persons[i]`` to members of ``groups[i]`` with a positive strength:
+    ``(ends, local[other end], float64 strength)``, rows in ``i`` order, entries ascending within a row.
+
+    Both passes (count, then fill each row's slot) visit the rows in the order
+    ``visit``; passing the persons' sorted order reads the tie arrays front to
+    back. The result does not depend on ``visit``.
+    """
+    ends = np.zeros(len(persons) + 1, np.int64)
+    for i in visit:
+        g = groups[i]
+        for e in range(indptr[persons[i]], indptr[persons[i] + 1]):
+            ends[i + 1] += (group_of[indices[e]] == g) & (strength[e] > 0)
+    for i in range(len(persons)):
+        ends[i + 1] += ends[i]
+    col = np.empty(ends[-1], np.int64)
+    data = np.empty(ends[-1], np.float64)
+    for i in visit:
+        g, k = groups[i], ends[i]
+        for e in range(indptr[persons[i]], indptr[persons[i] + 1]):
+            if group_of[indices[e]] == g and strength[e] > 0:
+                col[k] = local[indices[e]]
+                data[k] = strength[e]
+                k += 1
+    return ends, col, data
 
 
 @njit(cache=True, nogil=True)

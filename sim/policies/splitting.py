@@ -72,8 +72,8 @@ import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
-from sim.kernels import (judge_bisection, largest_component, modularity_matrix, modularity_matvec, refine_bisection,
-                         row_sums, same_group_entries, stable_order)
+from sim.kernels import (inside_ties_csr, judge_bisection, largest_component, modularity_matrix, modularity_matvec,
+                         refine_bisection, row_sums, stable_order)
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World, role_set
@@ -245,15 +245,10 @@ def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
     first = np.cumsum(sizes) - sizes
     local = np.full(w.pop.n, -1, np.int64)
     local[persons] = np.arange(len(persons)) - first[grp]
-    # ties to the same group; owners ascending, so each group's entries are contiguous
-    owner, e = same_group_entries(ties.indptr, ties.indices, persons, ms.group[rows[sel]], w.pop.group,
-                                  np.arange(len(persons)))
-    positive = ties.strength[e] > 0  # a strength decayed to 0 (``tie_floor`` 0) is no tie: keep the matrices clean
-    owner, e = owner[positive], e[positive]
-    col = local[ties.indices[e]]
-    data = ties.strength[e].astype(np.float64)
-    ends = np.zeros(len(persons) + 1, np.int64)  # entry offsets of every selected member: one CSR for all
-    np.cumsum(np.bincount(owner, minlength=len(persons)), out=ends[1:])
+    # ties to the same group, one CSR for all selected members (so each group's rows are contiguous);
+    # a strength decayed to 0 (``tie_floor`` 0) is no tie: the matrices stay clean
+    ends, col, data = inside_ties_csr(ties.indptr, ties.indices, ties.strength, persons, ms.group[rows[sel]],
+                                      w.pop.group, local, stable_order(persons, w.pop.n)[0])
     for i, g in enumerate(groups):
         a, n = int(first[i]), int(sizes[i])
         lo, hi = ends[a], ends[a + n]
