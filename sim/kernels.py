@@ -20,15 +20,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "insert_sorted", "largest_component",
+__all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "largest_component",
            "modularity_matrix", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
-           "stable_order", "row_lower_bound", "row_sums", "inside_ties_csr"]
+           "stable_order", "row_lower_bound", "row_sums", "inside_ties_csr", "merge_into_rows"]
 
 
 @njit(cache=True, nogil=True)
-def same_group_entries(indptr: np.ndarray, indices: np.ndarray, persons: np.ndarray, groups: np.ndarray,
-                       group_of: np.ndarray, visit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR entries ``e`` of ``persons[i]``'s row whose other end is in ``groups[i]``: ``(i, e)``, int32.
+def same_group_entries(start: np.ndarray, end: np.ndarray, indices: np.ndarray, persons: np.ndarray,
+                       groups: np.ndarray, group_of: np.ndarray, visit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Entries ``e`` of ``persons[i]``'s row (``start`` to ``end``) whose other end is in ``groups[i]``:
+    ``(i, e)``, int32.
 
     ``group_of[person]`` is each person's group (-1 outside every group). The
     ``i`` are visited in the order ``visit`` (``np.arange`` for row order, as
@@ -40,13 +41,13 @@ def same_group_entries(indptr: np.ndarray, indices: np.ndarray, persons: np.ndar
     """
     total = 0
     for i in range(len(persons)):
-        total += indptr[persons[i] + 1] - indptr[persons[i]]
+        total += end[persons[i]] - start[persons[i]]
     owner = np.empty(total, np.int32)  # upper bound; only the first k slots are ever touched
     entry = np.empty(total, np.int32)
     k = 0
     for i in visit:
         g = groups[i]
-        for e in range(indptr[persons[i]], indptr[persons[i] + 1]):
+        for e in range(start[persons[i]], end[persons[i]]):
             owner[k] = i  # written always, kept by advancing k: no branch to mispredict (2x faster)
             entry[k] = e
             k += group_of[indices[e]] == g
@@ -54,7 +55,7 @@ def same_group_entries(indptr: np.ndarray, indices: np.ndarray, persons: np.ndar
 
 
 @njit(cache=True, nogil=True)
-def inside_ties_csr(indptr: np.ndarray, indices: np.ndarray, strength: np.ndarray, persons: np.ndarray,
+def inside_ties_csr(start: np.ndarray, end: np.ndarray, indices: np.ndarray, strength: np.ndarray, persons: np.ndarray,
                     groups: np.ndarray, group_of: np.ndarray, local: np.ndarray,
                     visit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One CSR of the ties of ``persons[i]`` to members of ``groups[i]`` with a positive strength:
@@ -67,7 +68,7 @@ def inside_ties_csr(indptr: np.ndarray, indices: np.ndarray, strength: np.ndarra
     ends = np.zeros(len(persons) + 1, np.int64)
     for i in visit:
         g = groups[i]
-        for e in range(indptr[persons[i]], indptr[persons[i] + 1]):
+        for e in range(start[persons[i]], end[persons[i]]):
             ends[i + 1] += (group_of[indices[e]] == g) & (strength[e] > 0)
     for i in range(len(persons)):
         ends[i + 1] += ends[i]
@@ -75,7 +76,7 @@ def inside_ties_csr(indptr: np.ndarray, indices: np.ndarray, strength: np.ndarra
     data = np.empty(ends[-1], np.float64)
     for i in visit:
         g, k = groups[i], ends[i]
-        for e in range(indptr[persons[i]], indptr[persons[i] + 1]):
+        for e in range(start[persons[i]], end[persons[i]]):
             if group_of[indices[e]] == g and strength[e] > 0:
                 col[k] = local[indices[e]]
                 data[k] = strength[e]
@@ -138,16 +139,16 @@ def grow_or_decay(strength: np.ndarray, entry: np.ndarray, co: np.ndarray, growt
 
 
 @njit(cache=True, nogil=True)
-def row_lower_bound(indptr: np.ndarray, indices: np.ndarray, u: np.ndarray,
+def row_lower_bound(start: np.ndarray, end: np.ndarray, indices: np.ndarray, u: np.ndarray,
                     v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per query: the first entry of CSR row ``u[j]`` whose column is not below ``v[j]`` (columns
-    sorted within rows), and whether that entry is ``v[j]``. A binary search per query:
+    """Per query: the first entry of row ``u[j]`` (``start`` to ``end``) whose column is not below
+    ``v[j]`` (columns sorted within rows), and whether that entry is ``v[j]``. A binary search per query:
     O(queries x log degree), independent of the number of ties."""
     pos = np.empty(len(u), np.int64)
     found = np.zeros(len(u), np.bool_)
     for j in range(len(u)):
-        lo, hi = indptr[u[j]], indptr[u[j] + 1]
-        end = hi
+        lo, hi = start[u[j]], end[u[j]]
+        stop = hi
         while lo < hi:
             mid = (lo + hi) // 2
             if indices[mid] < v[j]:
@@ -155,22 +156,69 @@ def row_lower_bound(indptr: np.ndarray, indices: np.ndarray, u: np.ndarray,
             else:
                 hi = mid
         pos[j] = lo
-        found[j] = lo < end and indices[lo] == v[j]
+        found[j] = lo < stop and indices[lo] == v[j]
     return pos, found
 
 
 @njit(cache=True, nogil=True)
-def insert_sorted(arr: np.ndarray, pos: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``np.insert(arr, pos, values)`` for non-decreasing ``pos``: a new array, copied block by block."""
-    out = np.empty(len(arr) + len(pos), arr.dtype)
-    prev = 0
-    for j in range(len(pos)):
-        p = pos[j]
-        out[prev + j: p + j] = arr[prev:p]
-        out[p + j] = values[j]
-        prev = p
-    out[prev + len(pos):] = arr[prev:]
-    return out
+def merge_into_rows(start: np.ndarray, end: np.ndarray, room: np.ndarray, indices: np.ndarray,
+                    strength: np.ndarray, used: int, rows: np.ndarray, cols: np.ndarray,
+                    values: np.ndarray) -> tuple[int, int]:
+    """Insert new entries ``(rows, cols, values)`` (sorted by row, then column; none present yet)
+    into rows with spare slots, in place: ``indices[start[r]:end[r]]`` stays sorted.
+
+    A row whose room (up to ``room[r]``) is too small moves to the free space
+    from ``used`` on, with twice the slots it needs; its old slots are marked
+    empty (-1). Stops before the first row that does not fit there either.
+    Returns ``(entries inserted, new used)``; the caller lays the rows out
+    afresh and calls again with the rest.
+    """
+    j = 0
+    while j < len(rows):
+        r = rows[j]
+        k = j
+        while k < len(rows) and rows[k] == r:
+            k += 1
+        m = k - j
+        lo, hi = start[r], end[r]
+        if hi + m <= room[r]:  # merge from the back, in place
+            w, i = hi + m - 1, hi - 1
+            for q in range(k - 1, j - 1, -1):
+                while i >= lo and indices[i] > cols[q]:
+                    indices[w] = indices[i]
+                    strength[w] = strength[i]
+                    i -= 1
+                    w -= 1
+                indices[w] = cols[q]
+                strength[w] = values[q]
+                w -= 1
+            end[r] = hi + m
+        else:
+            need = hi - lo + m
+            slots = max(2 * need, 4)
+            if used + slots > len(indices):
+                return j, used
+            w, i = used, lo
+            for q in range(j, k):
+                while i < hi and indices[i] < cols[q]:
+                    indices[w] = indices[i]
+                    strength[w] = strength[i]
+                    i += 1
+                    w += 1
+                indices[w] = cols[q]
+                strength[w] = values[q]
+                w += 1
+            while i < hi:
+                indices[w] = indices[i]
+                strength[w] = strength[i]
+                i += 1
+                w += 1
+            indices[lo:hi] = -1
+            strength[lo:hi] = 0
+            start[r], end[r], room[r] = used, used + need, used + slots
+            used += slots
+        j = k
+    return j, used
 
 
 @njit(cache=True, nogil=True)

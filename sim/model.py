@@ -233,9 +233,10 @@ class CommunityModel(mesa.Model):
     def member_ties(self) -> pd.DataFrame:
         """Ties between two current members (``u < v``) with their strength: the groups' tie graph now."""
         t, group = self.world.ties, self.world.pop.group
-        keep = (t.src < t.indices) & (group[t.src] >= 0) & (group[t.indices] >= 0)
-        u, v = t.src[keep], t.indices[keep]
-        return pd.DataFrame({"u": u, "v": v, "strength": t.strength[keep],
+        src, dst, e = t.live()
+        keep = (src < dst) & (group[src] >= 0) & (group[dst] >= 0)
+        u, v = src[keep], dst[keep]
+        return pd.DataFrame({"u": u, "v": v, "strength": t.strength[e[keep]],
                              "same_group": group[u] == group[v]})
 
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -124,8 +124,8 @@ def homophily_graph(values: np.ndarray, mean_degree: float, homophily: float, tr
         deg = base.degree
         src = np.repeat(np.arange(n), m_triad)
         src = src[deg[src] > 0]
-        mid = base.indices[base.indptr[src] + (rng.random(len(src)) * deg[src]).astype(np.int64)]
-        far = base.indices[base.indptr[mid] + (rng.random(len(src)) * deg[mid]).astype(np.int64)]
+        mid = base.indices[base.start[src] + (rng.random(len(src)) * deg[src]).astype(np.int64)]
+        far = base.indices[base.start[mid] + (rng.random(len(src)) * deg[mid]).astype(np.int64)]
         u, v = np.concatenate([u, src]), np.concatenate([v, far])
     return u, v
 

@@ -24,7 +24,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.kernels import insert_sorted, row_lower_bound
+from sim.kernels import merge_into_rows, row_lower_bound
 from sim.params import Params
 
 __all__ = ["Role", "role_set", "EventKind", "Cause", "Population", "Memberships", "Ties", "Groups",
@@ -235,23 +235,49 @@ class Memberships:
 
 
 class Ties:
-    """The social graph as symmetric CSR with a strength per directed entry.
+    """The social graph: each person's row of sorted neighbours, with a strength per directed entry.
 
-    ``indptr``/``indices`` as in scipy's CSR; ``src[e]`` is the row of entry
-    ``e``. Each undirected tie is stored in both directions with equal
-    strength. New ties are buffered with :meth:`add` and merged by
-    :meth:`merge` (once per step), keeping rows sorted and ties unique.
+    Row ``i`` is ``indices[start[i]:end[i]]`` (columns ascending) with
+    strengths ``strength[start[i]:end[i]]``; each undirected tie is stored in
+    both directions with equal strength. Slots outside rows hold no tie
+    (``indices`` -1); :meth:`live` lists the ties themselves, :meth:`csr`
+    gives them as compact CSR arrays.
+
+    Rows are laid out in person order with spare slots after their end
+    (``room``), so the day's new ties (:meth:`add`, then :meth:`merge` once a
+    step) are written in place: O(new ties x degree), where inserting them
+    into compact CSR arrays copied every tie each day (17 MB at 10^5 persons
+    with every policy on, ~160 MB at 10^6). A row with no room left moves to
+    the free space at the end with twice the slots it needs; when that runs
+    out, all rows are laid out afresh.
     """
 
+    SPARE_SHARE, SPARE_MIN = 0.25, 4  # spare slots of a row when laid out: a quarter of its degree, at least 4
+    FREE_SHARE = 0.1  # free space after the rows when laid out, as a share of their slots
+
     def __init__(self, n: int, indptr: np.ndarray, indices: np.ndarray, strength: np.ndarray):
+        """From compact CSR arrays (``indptr`` of length ``n + 1``)."""
         self.n = n
-        self.indptr = indptr.astype(np.int64)
-        self.indices = indices.astype(np.int32)
-        self.strength = strength.astype(np.float32)
-        self._src: np.ndarray | None = None
+        self._lay_out(np.asarray(indptr, np.int64), np.asarray(indices, np.int32),
+                      np.asarray(strength, np.float32))
         self._buf_u: list[np.ndarray] = []
         self._buf_v: list[np.ndarray] = []
         self._buf_s: list[np.ndarray] = []
+
+    def _lay_out(self, indptr: np.ndarray, indices: np.ndarray, strength: np.ndarray, reserve: int = 0) -> None:
+        """Place the rows of compact CSR arrays in person order, each with spare slots, and free space after."""
+        degree = np.diff(indptr)
+        slots = degree + np.maximum(self.SPARE_MIN, (self.SPARE_SHARE * degree).astype(np.int64))
+        self.start = np.cumsum(slots) - slots
+        self.end = self.start + degree
+        self.room = self.start + slots
+        self._used = int(slots.sum())
+        size = self._used + max(1024, int(self.FREE_SHARE * self._used), reserve)
+        self.indices = np.full(size, -1, np.int32)
+        self.strength = np.zeros(size, np.float32)
+        at = np.arange(len(indices)) + np.repeat(self.start - indptr[:-1], degree)  # each entry's new slot
+        self.indices[at] = indices
+        self.strength[at] = strength
 
     @classmethod
     def from_edges(cls, n: int, u: np.ndarray, v: np.ndarray, s: np.ndarray) -> "Ties":
@@ -273,30 +299,35 @@ class Ties:
         return cls(n, indptr, (key % n).astype(np.int32), st)
 
     @property
-    def src(self) -> np.ndarray:
-        """Row (owner person) of each CSR entry, derived from ``indptr`` on demand (no daily copy)."""
-        if self._src is None:
-            self._src = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(self.indptr))
-        return self._src
-
-    @property
     def degree(self) -> np.ndarray:
-        return np.diff(self.indptr)
+        return self.end - self.start
 
     def neighbors(self, i: int) -> np.ndarray:
-        return self.indices[self.indptr[i]: self.indptr[i + 1]]
+        return self.indices[self.start[i]: self.end[i]]
 
     def entries_of(self, persons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """CSR entries of ``persons``' rows: ``(owner position in persons, entry index)``.
+        """Entries of ``persons``' rows: ``(owner position in persons, entry index)``, rows in the order given.
 
         One vectorised gather (no Python loop), O(sum of degrees).
         """
-        starts = self.indptr[persons]
-        counts = self.indptr[persons + 1] - starts
+        starts = self.start[persons]
+        counts = self.end[persons] - starts
         total = int(counts.sum())
         owner = np.repeat(np.arange(len(persons)), counts)
         shift = starts - (np.cumsum(counts) - counts)  # entry = position in the output + its row's shift
         return owner, np.arange(total) + np.repeat(shift, counts)
+
+    def live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every directed tie in (row, column) order: ``(src, dst, entry)``, ``entry`` its slot."""
+        src, e = self.entries_of(np.arange(self.n))
+        return src.astype(np.int32), self.indices[e], e
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ties as compact CSR arrays ``(indptr, indices, strength)``, as scipy's ``csr_array`` takes them."""
+        indptr = np.zeros(self.n + 1, np.int64)
+        np.cumsum(self.degree, out=indptr[1:])
+        _, dst, e = self.live()
+        return indptr, dst, self.strength[e]
 
     def add(self, u: np.ndarray, v: np.ndarray, strength: float | np.ndarray) -> None:
         """Buffer new undirected ties; existing ones are kept as they are."""
@@ -329,22 +360,23 @@ class Ties:
         new_key = np.concatenate([a * n + b, b * n + a])
         order = np.argsort(new_key)
         new_key, st = new_key[order], np.concatenate([s, s])[order]
-        # existence and insertion point, by binary search within each new tie's row: O(new ties x log degree),
-        # not O(all ties) per day (the global key array cost ~0.1 s a day at 10^6 persons)
-        pos, exists = self._lower_bound(new_key // n, new_key % n)
-        new_key, st, pos = new_key[~exists], st[~exists], pos[~exists]
+        # existence, by binary search within each new tie's row: O(new ties x log degree), not O(all ties)
+        _, exists = self._lower_bound(new_key // n, new_key % n)
+        new_key, st = new_key[~exists], st[~exists]
         if len(new_key) == 0:
             return 0
-        rows = (new_key // n).astype(np.int32)
-        # block copies between insertion points (a boolean-mask scatter was 3x slower)
-        self.indices = insert_sorted(self.indices, pos, (new_key % n).astype(np.int32))
-        self.strength = insert_sorted(self.strength, pos, st)
-        self._src = None  # rebuilt from indptr when next asked for
-        self.indptr[1:] += np.cumsum(np.bincount(rows, minlength=n))
+        rows, cols = new_key // n, (new_key % n).astype(np.int32)
+        done = 0
+        while done < len(rows):  # in place; a fresh layout only when the free space runs out
+            k, self._used = merge_into_rows(self.start, self.end, self.room, self.indices, self.strength,
+                                            self._used, rows[done:], cols[done:], st[done:])
+            done += k
+            if done < len(rows):
+                self._lay_out(*self.csr(), reserve=4 * (int(self.degree.max()) + len(rows) - done))
         return len(new_key) // 2
 
     def lookup(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """CSR entry index of each tie ``u -> v``, or -1 where there is none.
+        """Entry (slot) of each tie ``u -> v``, or -1 where there is none.
 
         A binary search inside each row ``u`` (columns are sorted within rows),
         vectorised over the queries: O(queries x log degree), independent of
@@ -355,7 +387,7 @@ class Ties:
 
     def _lower_bound(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per query: the first entry of row ``u`` whose column is not below ``v``, and whether it is ``v``."""
-        return row_lower_bound(self.indptr, self.indices, u, v)
+        return row_lower_bound(self.start, self.end, self.indices, u, v)
 
     def to_networkx(self):
         """A networkx Graph with current strengths as the ``weight`` edge attribute."""
@@ -363,9 +395,10 @@ class Ties:
 
         g = nx.Graph()
         g.add_nodes_from(range(self.n))
-        upper = self.src < self.indices
-        g.add_weighted_edges_from(zip(self.src[upper].tolist(), self.indices[upper].tolist(),
-                                      self.strength[upper].astype(float).tolist()))
+        src, dst, e = self.live()
+        upper = src < dst
+        g.add_weighted_edges_from(zip(src[upper].tolist(), dst[upper].tolist(),
+                                      self.strength[e[upper]].astype(float).tolist()))
         return g
 
 
@@ -546,10 +579,12 @@ class World:
             assert np.all((x >= 0) & (x <= 1)), f"{col} outside [0, 1]"
         assert np.all(np.isfinite(ms.satisfaction[rows])), "satisfaction not finite"
         t = self.ties
-        assert np.all((t.strength >= 0) & (t.strength <= 1)), "tie strength outside [0, 1]"
-        key = t.src.astype(np.int64) * t.n + t.indices
-        rev = t.indices.astype(np.int64) * t.n + t.src
+        src, dst, e = t.live()
+        s = t.strength[e]
+        assert np.all((s >= 0) & (s <= 1)), "tie strength outside [0, 1]"
+        key = src.astype(np.int64) * t.n + dst
+        rev = dst.astype(np.int64) * t.n + src
         assert np.all(np.diff(key) > 0), "ties not sorted/unique"
         pos = np.searchsorted(key, rev)
         assert np.array_equal(key[pos], rev), "ties not symmetric"
-        assert np.allclose(t.strength[pos], t.strength), "tie strengths not symmetric"
+        assert np.array_equal(s[pos], s), "tie strengths not symmetric"

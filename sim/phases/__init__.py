@@ -53,8 +53,8 @@ class Today:
         """
         if self._group_ties is None:
             persons = w.ms.person[self.rows]  # visited in person order: the CSR arrays front to back
-            self._group_ties = same_group_entries(w.ties.indptr, w.ties.indices, persons, w.ms.group[self.rows],
-                                                  w.pop.group, stable_order(persons, w.pop.n)[0])
+            self._group_ties = same_group_entries(w.ties.start, w.ties.end, w.ties.indices, persons,
+                                                  w.ms.group[self.rows], w.pop.group, stable_order(persons, w.pop.n)[0])
         return self._group_ties
 
     def co_active(self, w) -> tuple[np.ndarray, np.ndarray]:

@@ -56,7 +56,7 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     n_inv = np.where(can, rng.poisson(gp.invite_rate * pop.sociability[p]), 0)
     inviter = np.repeat(p, n_inv).astype(np.int64)
     group = np.repeat(ms.group[rows], n_inv)
-    entry = ties.indptr[inviter] + (rng.random(len(inviter)) * np.repeat(deg, n_inv)).astype(np.int64)
+    entry = ties.start[inviter] + (rng.random(len(inviter)) * np.repeat(deg, n_inv)).astype(np.int64)
     invitee = ties.indices[entry].astype(np.int64)
     tie_to_inviter = ties.strength[entry]
 
@@ -94,7 +94,8 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
 def friends_inside(w: World, persons: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per person: number and summed strength of its ties to current members of ``groups``."""
     ties = w.ties
-    owner, e = same_group_entries(ties.indptr, ties.indices, persons, groups, w.pop.group, np.argsort(persons))
+    owner, e = same_group_entries(ties.start, ties.end, ties.indices, persons, groups, w.pop.group,
+                                  np.argsort(persons))
     k = np.bincount(owner, minlength=len(persons)).astype(np.int64)
     s = np.bincount(owner, weights=ties.strength[e], minlength=len(persons))
     return k, s

@@ -247,8 +247,8 @@ def group_tie_matrices(w: World, rows: np.ndarray, starts: np.ndarray,
     local[persons] = np.arange(len(persons)) - first[grp]
     # ties to the same group, one CSR for all selected members (so each group's rows are contiguous);
     # a strength decayed to 0 (``tie_floor`` 0) is no tie: the matrices stay clean
-    ends, col, data = inside_ties_csr(ties.indptr, ties.indices, ties.strength, persons, ms.group[rows[sel]],
-                                      w.pop.group, local, stable_order(persons, w.pop.n)[0])
+    ends, col, data = inside_ties_csr(ties.start, ties.end, ties.indices, ties.strength, persons,
+                                      ms.group[rows[sel]], w.pop.group, local, stable_order(persons, w.pop.n)[0])
     for i, g in enumerate(groups):
         a, n = int(first[i]), int(sizes[i])
         lo, hi = ends[a], ends[a + n]

@@ -67,7 +67,8 @@ class ReferenceModel(mesa.Model):
                 pop.sociability.tolist(), pop.attention.tolist(), pop.spammer.tolist(),
                 pop.purchasing_power.tolist(), pop.spam_tolerance.tolist()))
         ]
-        for u, v, s in zip(ties.src.tolist(), ties.indices.tolist(), ties.strength.tolist()):
+        src, dst, entry = ties.live()
+        for u, v, s in zip(src.tolist(), dst.tolist(), ties.strength[entry].tolist()):
             self.persons[u].friends[self.persons[v]] = s
 
         self.groups: list[Group] = []
