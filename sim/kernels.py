@@ -22,7 +22,8 @@ from numba import njit
 
 __all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "largest_component",
            "modularity_matrix", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
-           "stable_order", "row_lower_bound", "row_sums", "inside_ties_csr", "merge_into_rows"]
+           "stable_order", "row_lower_bound", "row_sums", "inside_ties_csr", "merge_into_rows",
+           "copy_rows"]
 
 
 @njit(cache=True, nogil=True)
@@ -219,6 +220,16 @@ def merge_into_rows(start: np.ndarray, end: np.ndarray, room: np.ndarray, indice
             used += slots
         j = k
     return j, used
+
+
+@njit(cache=True, nogil=True)
+def copy_rows(start: np.ndarray, end: np.ndarray, indices: np.ndarray, strength: np.ndarray, to: np.ndarray,
+              new_indices: np.ndarray, new_strength: np.ndarray) -> None:
+    """Copy row ``r`` (``start[r]`` to ``end[r]``) of ``indices``/``strength`` to slot ``to[r]`` on of the new arrays."""
+    for r in range(len(start)):
+        n = end[r] - start[r]
+        new_indices[to[r]: to[r] + n] = indices[start[r]: end[r]]
+        new_strength[to[r]: to[r] + n] = strength[start[r]: end[r]]
 
 
 @njit(cache=True, nogil=True)

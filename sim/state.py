@@ -24,7 +24,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.kernels import merge_into_rows, row_lower_bound
+from sim.kernels import copy_rows, merge_into_rows, row_lower_bound
 from sim.params import Params
 
 __all__ = ["Role", "role_set", "EventKind", "Cause", "Population", "Memberships", "Ties", "Groups",
@@ -253,31 +253,30 @@ class Ties:
     """
 
     SPARE_SHARE, SPARE_MIN = 0.25, 4  # spare slots of a row when laid out: a quarter of its degree, at least 4
-    FREE_SHARE = 0.1  # free space after the rows when laid out, as a share of their slots
+    FREE_SHARE = 0.25  # free space after the rows when laid out, as a share of their slots (lasts ~2 months)
 
     def __init__(self, n: int, indptr: np.ndarray, indices: np.ndarray, strength: np.ndarray):
         """From compact CSR arrays (``indptr`` of length ``n + 1``)."""
         self.n = n
-        self._lay_out(np.asarray(indptr, np.int64), np.asarray(indices, np.int32),
-                      np.asarray(strength, np.float32))
+        indptr = np.asarray(indptr, np.int64)
+        self.start, self.end = indptr[:-1].copy(), indptr[1:].copy()
+        self.indices, self.strength = np.asarray(indices, np.int32), np.asarray(strength, np.float32)
+        self._lay_out()
         self._buf_u: list[np.ndarray] = []
         self._buf_v: list[np.ndarray] = []
         self._buf_s: list[np.ndarray] = []
 
-    def _lay_out(self, indptr: np.ndarray, indices: np.ndarray, strength: np.ndarray, reserve: int = 0) -> None:
-        """Place the rows of compact CSR arrays in person order, each with spare slots, and free space after."""
-        degree = np.diff(indptr)
+    def _lay_out(self, reserve: int = 0) -> None:
+        """Place the rows afresh in person order, each with spare slots, and free space after them."""
+        degree = self.degree
         slots = degree + np.maximum(self.SPARE_MIN, (self.SPARE_SHARE * degree).astype(np.int64))
-        self.start = np.cumsum(slots) - slots
-        self.end = self.start + degree
-        self.room = self.start + slots
+        to = np.cumsum(slots) - slots
         self._used = int(slots.sum())
         size = self._used + max(1024, int(self.FREE_SHARE * self._used), reserve)
-        self.indices = np.full(size, -1, np.int32)
-        self.strength = np.zeros(size, np.float32)
-        at = np.arange(len(indices)) + np.repeat(self.start - indptr[:-1], degree)  # each entry's new slot
-        self.indices[at] = indices
-        self.strength[at] = strength
+        indices, strength = np.full(size, -1, np.int32), np.zeros(size, np.float32)
+        copy_rows(self.start, self.end, self.indices, self.strength, to, indices, strength)
+        self.indices, self.strength = indices, strength
+        self.start, self.end, self.room = to, to + degree, to + slots
 
     @classmethod
     def from_edges(cls, n: int, u: np.ndarray, v: np.ndarray, s: np.ndarray) -> "Ties":
@@ -372,7 +371,7 @@ class Ties:
                                             self._used, rows[done:], cols[done:], st[done:])
             done += k
             if done < len(rows):
-                self._lay_out(*self.csr(), reserve=4 * (int(self.degree.max()) + len(rows) - done))
+                self._lay_out(reserve=4 * (int(self.degree.max()) + len(rows) - done))
         return len(new_key) // 2
 
     def lookup(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:

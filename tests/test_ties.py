@@ -49,3 +49,28 @@ def test_merged_ties_stay_symmetric_sorted_and_unique(n, seed, m):
         assert np.all(np.diff(key) > 0)
         rev = ties.lookup(dst.astype(np.int64), src.astype(np.int64))
         assert np.all(rev >= 0) and np.array_equal(ties.strength[e], ties.strength[rev])
+
+
+def test_merges_that_outgrow_the_free_space_lay_the_rows_out_afresh(monkeypatch):
+    n, rng = 70, np.random.default_rng(4)
+    ties = Ties.from_edges(n, [0], [1], [0.5])
+    layouts = []
+    lay_out = Ties._lay_out
+    monkeypatch.setattr(Ties, "_lay_out", lambda self, reserve=0: (layouts.append(reserve), lay_out(self, reserve)))
+    want = {(0, 1): 0.5}
+    for _ in range(12):  # toward the full clique: 4,830 entries, far beyond the 1,024 free slots
+        u, v = rng.integers(0, n, 300), rng.integers(0, n, 300)
+        s = rng.random(300).astype(np.float32)
+        ties.add(u, v, s)
+        day = {}
+        for a, b, x in zip(u.tolist(), v.tolist(), s.tolist()):
+            key = (min(a, b), max(a, b))
+            if a != b and key not in want:
+                day[key] = max(day.get(key, 0.0), x)
+        want |= day
+        assert ties.merge() == len(day)
+    assert layouts, "the test never made the rows move"
+    src, dst, e = ties.live()
+    got = {(int(a), int(b)): float(x) for a, b, x in zip(src, dst, ties.strength[e]) if a < b}
+    assert got == {k: float(np.float32(x)) for k, x in want.items()}
+    assert np.all(ties.indices[np.setdiff1d(np.arange(len(ties.indices)), e)] == -1)
