@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.kernels import tree_depths
 from sim.phases import Today
-from sim.state import Role, World, role_set
+from sim.state import Role, World, role_set, zero_pad
 
 LURK_WINDOW = 14  # days without a post after which a member counts as a lurker [001]
 HELPER_ROLES = role_set(Role.CORE, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER)
@@ -64,7 +64,7 @@ def group_day_metrics(w: World, t: Today) -> dict[str, np.ndarray]:
     ugc_g = np.bincount(g0, weights=t.ugc, minlength=G)
     helpers = np.bincount(g0, weights=t.active & HELPER_ROLES[ms.role[t.rows]], minlength=G)
     # groups opened during the day (overflow, splits) had no content yet: pad with zeros
-    pgc_g, ads_g, on_g = (np.pad(x, (0, G - len(x))) for x in (t.pgc_g, t.ads_g, t.on_g))
+    pgc_g, ads_g, on_g = (zero_pad(x, G) for x in (t.pgc_g, t.ads_g, t.on_g))
     lurk = np.bincount(g, weights=ms.last_post[rows] <= w.day - LURK_WINDOW, minlength=G)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {

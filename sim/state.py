@@ -27,7 +27,7 @@ import numpy as np
 from sim.kernels import copy_rows, merge_into_rows, row_lower_bound
 from sim.params import Params
 
-__all__ = ["Role", "role_set", "EventKind", "Cause", "Population", "Memberships", "Ties", "Groups",
+__all__ = ["Role", "role_set", "zero_pad", "EventKind", "Cause", "Population", "Memberships", "Ties", "Groups",
            "EventLog", "World"]
 
 
@@ -55,6 +55,14 @@ def role_set(*roles: Role) -> np.ndarray:
     table = np.zeros(len(Role), bool)
     table[list(roles)] = True
     return table
+
+
+def zero_pad(x: np.ndarray, n: int) -> np.ndarray:
+    """``x`` followed by zeros up to length ``n`` (a per-group array once groups have opened):
+    ``np.pad`` costs ~0.2 ms a call in argument handling alone."""
+    out = np.zeros(n, x.dtype)
+    out[: len(x)] = x
+    return out
 
 
 class EventKind(IntEnum):

@@ -39,7 +39,7 @@ from sim.kernels import same_group_entries, stable_order
 from sim.phases import Today
 from sim.policies import entry as admission
 from sim.policies.content import commits
-from sim.state import Cause, EventKind, Role, World, alignment, role_set
+from sim.state import Cause, EventKind, Role, World, alignment, role_set, zero_pad
 
 ADMITTING_ROLES = role_set(Role.CORE, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER)
 
@@ -126,7 +126,7 @@ def seat_and_join(w: World, persons: np.ndarray, groups: np.ndarray, *, trust: n
     groups = np.array(groups, np.int32)
     sizes = w.group_sizes()
     while True:
-        sizes = np.pad(sizes, (0, w.groups.n - len(sizes)))
+        sizes = zero_pad(sizes, w.groups.n)
         wanted = np.bincount(groups, minlength=w.groups.n)
         full = np.flatnonzero(wanted > w.groups.capacity - sizes)
         if len(full) == 0:

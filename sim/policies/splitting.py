@@ -76,7 +76,7 @@ from sim.kernels import (inside_ties_csr, judge_bisection, largest_component, mo
                          refine_bisection, row_sums, stable_order)
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
-from sim.state import Cause, Role, World, role_set
+from sim.state import Cause, Role, World, role_set, zero_pad
 
 __all__ = ["NoSplit", "Split", "bisect", "tie_community_split", "POLICIES", "SELECTED_BY",
            "group_tie_matrices"]
@@ -359,7 +359,7 @@ def segment(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG0
             kids = np.flatnonzero((gr_.parent == g) & (gr_.audience == role) & gr_.alive)
             room = [k for k in kids if sizes[k] + len(movers) <= gr_.capacity[k]]
             dest = int(room[0]) if room else w.new_group(parent=int(g), cause=Cause.SEGMENT, audience=int(role))
-            sizes = np.pad(sizes, (0, gr_.n - len(sizes)))
+            sizes = zero_pad(sizes, gr_.n)
             movers = movers[: gr_.capacity[dest] - sizes[dest]]
             w.move(movers, dest, Cause.SEGMENT)
             sizes[dest] += len(movers)
@@ -376,7 +376,7 @@ def record_split_sizes(w: World, before: np.ndarray) -> None:
     if len(new) == 0:
         return
     sizes = w.group_sizes()
-    before = np.pad(before, (0, gr_.n - len(before)))
+    before = zero_pad(before, gr_.n)
     today = gr_.created[new] == w.day
     gr_.parent_size_before[new] = np.where(today, before[gr_.parent[new]], -1)
     gr_.parent_size_after[new] = sizes[gr_.parent[new]]
