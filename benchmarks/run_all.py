@@ -110,8 +110,8 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
         if len(sizes) >= 3:
             b_top = fit_exponent([r["members_mean"] for r in sizes[-2:]], [r["step_ms"] for r in sizes[-2:]])
             L += [f"Between the two largest sizes alone the exponent is **{b_top:.2f}** (above 1: the cost "
-                  "per member rises at the largest size, where the gathers run over arrays far larger than "
-                  "the cache and the daily insertion of new ties copies all ties).", ""]
+                  "per member rises at the largest size, where the daily passes over members' ties and rows "
+                  "run over arrays far larger than the cache).", ""]
 
     if versus:
         L += ["## Against the idiomatic Mesa reference (same process, same parameters)", "",
@@ -188,35 +188,37 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
         top = ", ".join(f"`{r['function']}` {r['own_s'] / prof['profiled_s']:.0%}" for r in prof["top"][:3])
         L += ["## Why the missed targets are missed", "",
               f"- **Per-step cost at 10^6 persons.** The top hot spots are {top} of the profiled time. "
-              "`Today.group_ties` scans every member's CSR entries once a day to find the ties inside "
-              "groups (a compiled, memory-bound pass over ~35 entries per member, `sim/kernels.py`); "
-              "`Ties.merge` finds where the day's new ties go and copies the two CSR arrays (`indices`, "
-              "`strength`: O(all ties)) to insert them. The rest is spread over the eleven phases, each a "
-              "few O(members) numpy passes. Next steps that would pay: keep new ties in a side buffer "
-              "merged weekly (all tie readers must then see both), maintain the inside-group tie list "
-              "incrementally on join/leave/move/merge.",
-              "- **Every policy family on.** Two phases take half of the day (see the table above): "
-              "`Today.group_ties` in the attention phase, because offline events make each event's "
-              "attendees a clique of strong ties, so the ties inside groups grow to ~10 per member over "
-              "the year; and `tie_community` in the splitting phase, one eigenproblem per group of 30+ "
-              "members every 7 days (~200 groups a week at 10^5 persons). Everything in the check but the "
-              "eigensolver runs compiled over CSR views of one gathered buffer (no scipy matrix per group; "
-              "decisions identical), which more than halved it; LAPACK's dense solver (up to 200 nodes) "
-              "and ARPACK (larger groups) are now over half of it (6.6 of 11.8 ms a day, measured with "
-              "timers on 2026-12-02), the gather and per-group Python most of the rest; the `distributor` "
-              "and `segment` rules add about 2 ms a day. Cheaper would be: re-checking only groups whose tie graph changed by more "
-              "than a set share since their last check (a change of the rule, so a modelling decision), "
-              "and an incrementally kept list of inside-group ties (attention, update, growth and this "
-              "check all read it).",
+              "`Today.group_ties` scans every member's ties once a day to find those inside groups (a "
+              "compiled, memory-bound pass over ~35 entries per member that visits members in person order, "
+              "so the tie arrays are read front to back, `sim/kernels.py`); the content phase is mostly "
+              "numpy's Poisson and binomial draws for every member. `Ties.merge` no longer shows: tie rows "
+              "keep spare slots, so the day's new ties are written in place instead of copying all ties "
+              "(it was 12 % of this profile). Next step that would pay: maintain the inside-group tie list "
+              "incrementally on join/leave/move/merge instead of scanning members' ties daily.",
+              "- **Every policy family on.** It now runs at about three quarters of the default engine's "
+              "speed (the target row's share), up from 59 % in the previous `make bench` (git 8681229) and "
+              "51 % before that. Splitting and "
+              "attention take over a third of the day (see the table above). `tie_community` (~10.8 ms a "
+              "day, timed separately in the same session) solves one eigenproblem per group of 30+ members "
+              "every 7 days (~200 groups a week at 10^5 persons): LAPACK's `dsyevx` (up to 200 nodes, "
+              "called directly with scipy's arguments) and ARPACK (larger groups) take 5.9 ms, the compiled "
+              "gather, row sums, fine-tuning and criteria most of the rest; the `distributor` and `segment` "
+              "rules add ~1.8 ms. Attention is the inside-group tie scan again, larger here because offline "
+              "events make each event's attendees a clique of strong ties (~10 per member by the year's "
+              "end). Cheaper would be: re-checking only groups whose tie graph changed by more than a set "
+              "share since their last check (a change of the rule, so a modelling decision), and the "
+              "incremental inside-group tie list (attention, update, growth and this check all read it). "
+              "Everything else is a few O(members) numpy passes per phase, about half of them random draws.",
               "- **Machine.** Absolute targets move with the machine, which is why the every-policy row "
-              "also gives its share of the default engine's speed in the same run. An earlier run on "
-              "2026-12-02 (git 40b158d), on a 2-core Xeon of the same model name, measured the default "
-              "engine at 1.34 M member-days/s at 10^5 persons and 175 s at 10^6 (every policy: 0.68 M/s, "
-              "51 % of the default); the default engine has only become faster since (growth's "
-              "friends-inside gather and the tree depths now run compiled), so the machine of this run "
-              "is at least 1.6x slower per core. Before the compiled kernels the default engine "
-              "measured 1.08 M/s and 192 s on a Xeon (2026-11-25), 0.83 M/s and 207-220 s on an AMD EPYC. "
-              "The reference's plain Python also moves with the machine, and with it the ratio.",
+              "also gives its share of the default engine's speed in the same run. This session's 2-core "
+              "Xeon also changed speed by up to 1.5x within the hour: the default run at 10^5 persons measured "
+              "1.09 M member-days/s 45 minutes before this run, on code that has only become faster since, "
+              "and 0.82 M here. A run on "
+              "2026-12-02 morning (git 40b158d), on a Xeon of the same model name, measured the default "
+              "engine at 1.34 M member-days/s and 175 s at 10^6 (every policy: 0.68 M/s, 51 % of the "
+              "default); before the compiled kernels the default engine measured 1.08 M/s and 192 s on a "
+              "Xeon (2026-11-25), 0.83 M/s and 207-220 s on an AMD EPYC. The reference's plain Python also "
+              "moves with the machine, and with it the ratio.",
               "- **Ratio to the reference.** The reference steps only members and its rules are cheap "
               "Python arithmetic (roughly 10-20 µs per member-day). The array engine costs about 1 µs per "
               "member-day plus a fixed 2-3 ms per day (eleven phases, ~40 daily metrics, Mesa's "

@@ -1,9 +1,13 @@
-"""Compiled loops: the daily work over every member's ties, and the splitting checks.
+"""Compiled loops: the daily work over every member's ties, the tie store, and the splitting checks.
 
-Each kernel is one pass over CSR rows that numpy could only express as a chain
+Each kernel is one pass over tie rows that numpy could only express as a chain
 of full-size temporaries (a gather of every member's ties, a mask, a
 compaction, ...): at 10^5 persons the members own about 1.6 M tie entries, and
-each temporary costs a millisecond or more a day. The bisection kernels
+each temporary costs a millisecond or more a day. Passes over members' ties
+visit them in person order, which reads the tie arrays front to back (2-3x
+faster than jumping between rows). ``merge_into_rows`` and ``copy_rows`` keep
+:class:`sim.state.Ties` (rows with spare slots); ``stable_order`` is a counting
+sort by group; ``row_sums`` rounds as numpy's pairwise sum does. The bisection kernels
 (``modularity_matrix``, ``modularity_matvec``, ``refine_bisection``,
 ``judge_bisection``) replace per-group numpy and scipy.sparse calls whose fixed
 cost exceeded the work on a group of ~100 members. The kernels are plain loops
