@@ -27,7 +27,7 @@ from numba import njit
 __all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "largest_component",
            "modularity_matrix", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
            "stable_order", "row_lower_bound", "row_sums", "inside_ties_csr", "merge_into_rows",
-           "copy_rows"]
+           "copy_rows", "member_totals", "day_totals"]
 
 
 @njit(cache=True, nogil=True)
@@ -39,10 +39,10 @@ def same_group_entries(start: np.ndarray, end: np.ndarray, indices: np.ndarray, 
     ``group_of[person]`` is each person's group (-1 outside every group). The
     ``i`` are visited in the order ``visit`` (``np.arange`` for row order, as
     ``Ties.entries_of`` followed by a mask), entries ascending within a row.
-    Visiting the persons in order (``stable_order(persons, n)[0]``) reads the CSR arrays front to
+    Visiting the persons in order (``stable_order(persons, n)[0]``) reads the tie arrays front to
     back, 2-3x faster at 10^5 persons than jumping between rows, and so does every later
-    pass over the entries. Entry numbers fit int32 up to 2^31 tie entries
-    (``Ties`` holds about 20 M at 10^6 persons).
+    pass over the entries. Entry numbers fit int32 up to 2^31 tie slots
+    (``Ties`` holds about 30 M at 10^6 persons).
     """
     total = 0
     for i in range(len(persons)):
@@ -87,6 +87,36 @@ def inside_ties_csr(start: np.ndarray, end: np.ndarray, indices: np.ndarray, str
                 data[k] = strength[e]
                 k += 1
     return ends, col, data
+
+
+@njit(cache=True, nogil=True)
+def member_totals(rows: np.ndarray, group: np.ndarray, n_groups: int, last_post: np.ndarray, lurk_day: int,
+                  trust: np.ndarray, satisfaction: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per group, over membership ``rows``: members, lurkers (last post on or before ``lurk_day``), and
+    summed trust and satisfaction; as the ``np.bincount`` calls (float64 weights, summed in row order)."""
+    members = np.zeros(n_groups, np.int64)
+    lurk, trust_sum, sat_sum = np.zeros(n_groups), np.zeros(n_groups), np.zeros(n_groups)
+    for r in rows:
+        g = group[r]
+        members[g] += 1
+        lurk[g] += 1.0 if last_post[r] <= lurk_day else 0.0
+        trust_sum[g] += np.float64(trust[r])
+        sat_sum[g] += np.float64(satisfaction[r])
+    return members, lurk, trust_sum, sat_sum
+
+
+@njit(cache=True, nogil=True)
+def day_totals(groups: np.ndarray, n_groups: int, ugc: np.ndarray, active: np.ndarray,
+               helper: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per group: today's member posts, active members, and active helpers (``helper`` per row); as the
+    ``np.bincount`` calls (float64 weights, summed in row order)."""
+    ugc_sum, active_sum, helpers = np.zeros(n_groups), np.zeros(n_groups), np.zeros(n_groups)
+    for i in range(len(groups)):
+        g = groups[i]
+        ugc_sum[g] += np.float64(ugc[i])
+        active_sum[g] += 1.0 if active[i] else 0.0
+        helpers[g] += 1.0 if active[i] and helper[i] else 0.0
+    return ugc_sum, active_sum, helpers
 
 
 @njit(cache=True, nogil=True)
@@ -229,7 +259,7 @@ def merge_into_rows(start: np.ndarray, end: np.ndarray, room: np.ndarray, indice
 @njit(cache=True, nogil=True)
 def copy_rows(start: np.ndarray, end: np.ndarray, indices: np.ndarray, strength: np.ndarray, to: np.ndarray,
               new_indices: np.ndarray, new_strength: np.ndarray) -> None:
-    """Copy row ``r`` (``start[r]`` to ``end[r]``) of ``indices``/``strength`` to slot ``to[r]`` on of the new arrays."""
+    """Copy row ``r`` (``start[r]`` to ``end[r]``) of ``indices``/``strength`` to ``to[r]`` onwards in the new arrays."""
     for r in range(len(start)):
         n = end[r] - start[r]
         new_indices[to[r]: to[r] + n] = indices[start[r]: end[r]]

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.kernels import tree_depths
+from sim.kernels import day_totals, member_totals, tree_depths
 from sim.phases import Today
 from sim.state import Role, World, role_set, zero_pad
 
@@ -57,26 +57,22 @@ def tree_shape(w: World, members: np.ndarray) -> dict[str, float]:
 def group_day_metrics(w: World, t: Today) -> dict[str, np.ndarray]:
     """Per-group arrays for today (index = group id); computed over the day's start rows."""
     ms, G = w.ms, w.groups.n
-    rows = w.ms.live_rows()
-    g = ms.group[rows]
-    members = np.bincount(g, minlength=G)
-    g0 = ms.group[t.rows]
-    ugc_g = np.bincount(g0, weights=t.ugc, minlength=G)
-    helpers = np.bincount(g0, weights=t.active & HELPER_ROLES[ms.role[t.rows]], minlength=G)
+    members, lurk, trust, satisfaction = member_totals(w.ms.live_rows(), ms.group, G, ms.last_post,
+                                                       w.day - LURK_WINDOW, ms.trust, ms.satisfaction)
+    ugc_g, active, helpers = day_totals(ms.group[t.rows], G, t.ugc, t.active, HELPER_ROLES[ms.role[t.rows]])
     # groups opened during the day (overflow, splits) had no content yet: pad with zeros
     pgc_g, ads_g, on_g = (zero_pad(x, G) for x in (t.pgc_g, t.ads_g, t.on_g))
-    lurk = np.bincount(g, weights=ms.last_post[rows] <= w.day - LURK_WINDOW, minlength=G)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
             "members": members,
-            "active": np.bincount(g0, weights=t.active, minlength=G),
+            "active": active,
             "ugc": ugc_g,
             "pgc": pgc_g,
             "ads": ads_g,
             "on_topic": on_g,
             "lurker_share": lurk / members,
-            "mean_trust": np.bincount(g, weights=ms.trust[rows], minlength=G) / members,
-            "mean_satisfaction": np.bincount(g, weights=ms.satisfaction[rows], minlength=G) / members,
+            "mean_trust": trust / members,
+            "mean_satisfaction": satisfaction / members,
             "workload": pgc_g + w.params.content.question_share * ugc_g / (1.0 + helpers),
         }
 

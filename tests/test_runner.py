@@ -237,9 +237,10 @@ def _assert_nothing_half_written(out: Path) -> None:
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> tuple[Path, Path]:
-    """A scenario long enough to interrupt (24 runs) and its uninterrupted result."""
+    """A scenario long enough to interrupt (24 runs of ~0.3 s: shorter ones could all finish while
+    the test waits for the CPU on a loaded machine) and its uninterrupted result."""
     d = tmp_path_factory.mktemp("ref")
-    f = small(d, replicates=12, days=30)
+    f = small(d, replicates=12, days=90)
     run_scenario(load_scenario(f), d / "ref", jobs=1, progress=False, figures=False)
     return f, d / "ref"
 
