@@ -503,10 +503,18 @@ class World:
     events: EventLog = field(default_factory=EventLog)
     mission: np.ndarray | None = None  # the operator's stated values (group centre)
     day: int = 0
+    _sizes: np.ndarray | None = field(default=None, init=False, repr=False)  # members per group, kept by
+    # join, leave and move once first asked for (group_sizes is read a few times a day)
 
     def __post_init__(self) -> None:
         if self.mission is None:
             self.mission = np.zeros(self.pop.values.shape[1], np.float32)
+
+    def _tally(self, groups: np.ndarray, sign: int) -> None:
+        """Add ``sign`` to the kept member count of each of ``groups`` (one entry per membership)."""
+        if self._sizes is not None and len(groups):
+            self._sizes = zero_pad(self._sizes, self.groups.n)
+            self._sizes += sign * np.bincount(groups, minlength=self.groups.n)
 
     # -------------------------------------------------------------- joining / leaving
     def join(self, persons: np.ndarray, groups: np.ndarray, *, trust: np.ndarray | float,
@@ -521,6 +529,7 @@ class World:
                            trust=trust, alignment=align, role=roles)
         self.pop.row[persons] = rows
         self.pop.group[persons] = groups
+        self._tally(groups, +1)
         self.events.log(self.day, EventKind.JOIN, persons, groups, actor=actor, cause=cause)
         return rows
 
@@ -528,6 +537,7 @@ class World:
         """End the memberships ``rows`` (logged as ``kind``); persons may not re-enter for ``cooldown_days``."""
         persons = self.ms.person[rows]
         self.events.log(self.day, kind, persons, self.ms.group[rows], cause=cause)
+        self._tally(self.ms.group[np.unique(rows[self.ms.alive[rows]])], -1)
         self.ms.alive[rows] = False
         self.pop.row[persons] = -1
         self.pop.group[persons] = -1
@@ -547,14 +557,21 @@ class World:
         persons = self.ms.person[rows]
         group = np.broadcast_to(np.asarray(group, np.int32), rows.shape)
         self.events.log(self.day, EventKind.MOVE, persons, group, actor=self.ms.group[rows], cause=cause)
+        _, last = np.unique(rows[::-1], return_index=True)  # a row listed twice ends in its last group
+        moved = len(rows) - 1 - last
+        self._tally(self.ms.group[rows[moved]], -1)
+        self._tally(group[moved], +1)
         self.ms.group[rows] = group
         self.pop.group[persons] = group
         self.ms.alignment[rows] = alignment(self.pop.values[persons], self.groups.center[group],
                                             self.params.group.alignment_scale)
 
     def group_sizes(self) -> np.ndarray:
-        rows = self.ms.live_rows()
-        return np.bincount(self.ms.group[rows], minlength=self.groups.n)
+        """Members per group (a new array)."""
+        if self._sizes is None:
+            rows = self.ms.live_rows()
+            self._sizes = np.bincount(self.ms.group[rows], minlength=self.groups.n)
+        return zero_pad(self._sizes, self.groups.n)
 
     def new_group(self, parent: int, cause: Cause, *, owner: int = -1, audience: int = -1) -> int:
         """Open a group (a child of ``parent``, -1 for none) and log it; return its id."""
@@ -581,6 +598,7 @@ class World:
         assert np.all(self.groups.alive[ms.group[rows]]), "membership in a dead group"
         sizes = np.bincount(ms.group[rows], minlength=self.groups.n)
         assert np.all(sizes <= self.groups.capacity), "group above capacity"
+        assert np.array_equal(self.group_sizes(), sizes), "kept group sizes differ from the memberships"
         for col in ("engagement", "trust", "alignment"):
             x = getattr(ms, col)[rows]
             assert np.all((x >= 0) & (x <= 1)), f"{col} outside [0, 1]"
