@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 import scipy.sparse as sp
 
-from sim.kernels import (co_active_strength, grow_or_decay, judge_bisection, largest_component, merge_into_rows,
-                         modularity_matrix, modularity_matvec, refine_bisection, row_lower_bound, row_sums,
+from sim.kernels import (co_active_strength, grow_or_decay, judge_bisection, largest_component, leading_eigenpair,
+                         merge_into_rows, modularity_matvec, refine_bisection, row_lower_bound, row_sums,
                          same_group_entries, stable_order)
 from sim.state import Ties
 
@@ -150,10 +150,21 @@ def test_largest_component_matches_scipy(n, m, seed):
     assert largest_component(indptr, indices, keep) == want
 
 
+def ordered_dot(a: np.ndarray, b: np.ndarray) -> float:
+    """The kernels' fixed-order dot product: four interleaved running sums, then ``(s0 + s1) + (s2 + s3)``."""
+    m = len(a) - len(a) % 4
+    sums = [0.0] * 4
+    for i in range(m):
+        sums[i % 4] += float(a[i] * b[i])
+    for i in range(m, len(a)):
+        sums[0] += float(a[i] * b[i])
+    return (sums[0] + sums[1]) + (sums[2] + sums[3])
+
+
 def numpy_refine(W: sp.csr_array, k: np.ndarray, m2: float, side: np.ndarray) -> np.ndarray:
-    """The numpy fine-tuning that ``refine_bisection`` replaced (Newman 2006)."""
+    """The numpy fine-tuning that ``refine_bisection`` replaced (Newman 2006), with the kernels' dot product."""
     s = np.where(side, 1.0, -1.0)
-    Bs = W @ s - k * (k @ s) / m2
+    Bs = W @ s - k * ordered_dot(k, s) / m2
     diag = W.diagonal() - k * k / m2
     for _ in range(len(s)):
         gain = -s * Bs + diag
@@ -197,7 +208,7 @@ def numpy_judge(W: sp.csr_array, k: np.ndarray, m2: float, side: np.ndarray, sma
 @settings(max_examples=80, deadline=None)
 @given(n=st.integers(2, 40), m=st.integers(1, 200), seed=st.integers(0, 2**32 - 1))
 def test_bisection_kernels_equal_numpy(n, m, seed):
-    """Modularity matrix, its product, the fine-tuning and the criteria, against numpy (two planted blocks,
+    """The modularity matrix's product, the fine-tuning and the criteria, against numpy (two planted blocks,
     so that some bisections pass every criterion)."""
     rng = np.random.default_rng(seed)
     i, j = rng.integers(0, n, m), rng.integers(0, n, m)
@@ -209,9 +220,8 @@ def test_bisection_kernels_equal_numpy(n, m, seed):
     m2 = float(k.sum())
     if m2 == 0:
         return
-    assert np.array_equal(modularity_matrix(W.indptr, W.indices, W.data, k, m2), W.toarray() - np.outer(k, k) / m2)
     x = rng.standard_normal(n)
-    assert np.array_equal(modularity_matvec(W.indptr, W.indices, W.data, k, m2, x), W @ x - k * (k @ x) / m2)
+    assert np.array_equal(modularity_matvec(W.indptr, W.indices, W.data, k, m2, x), W @ x - k * ordered_dot(k, x) / m2)
     side = rng.random(n) < 0.5
     refined = refine_bisection(W.indptr, W.indices, W.data, k, m2, side)
     assert np.array_equal(refined, numpy_refine(W, k, m2, side))
@@ -225,3 +235,54 @@ def test_bisection_kernels_equal_numpy(n, m, seed):
         assert np.isclose(Q, want[0], rtol=0, atol=1e-12) and (c_stay, c_leave) == want[1:3]
         assert np.array_equal(np.flatnonzero(leave), want[3])
 
+
+
+def modularity_dense(W: sp.csr_array) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(B, k, 2m)`` of a strength matrix, densely."""
+    k = np.asarray(W.sum(axis=1)).ravel()
+    m2 = float(k.sum())
+    return W.toarray() - np.outer(k, k) / m2, k, m2
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 80), m=st.integers(1, 400), seed=st.integers(0, 2**32 - 1))
+def test_lanczos_finds_the_largest_eigenpair_of_the_modularity_matrix(n, m, seed):
+    """Against LAPACK's full eigendecomposition: the same largest eigenvalue (to 1e-8 of ||B||, the stopping
+    tolerance), a small residual, and the same eigenvector (up to sign) where the eigenvalue is well separated."""
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = i != j
+    if not keep.any():
+        return
+    indptr, indices, strength = Ties.from_edges(n, i[keep], j[keep], rng.random(keep.sum()) + 0.01).csr()
+    W = sp.csr_array((strength.astype(np.float64), indices, indptr), shape=(n, n))
+    B, k, m2 = modularity_dense(W)
+    lam, x, steps = leading_eigenpair(W.indptr, W.indices, W.data, k, m2, rng.standard_normal(n), 1e-8)
+    vals, vecs = np.linalg.eigh(B)
+    norm = np.abs(B).sum(axis=1).max()
+    assert 1 <= steps <= n
+    assert abs(lam - vals[-1]) <= 1e-7 * norm
+    assert np.isclose(np.linalg.norm(x), 1.0)
+    assert np.linalg.norm(B @ x - lam * x) <= 1e-6 * norm
+    if n > 1 and vals[-1] - vals[-2] > 1e-2 * norm:
+        assert abs(x @ vecs[:, -1]) > 1 - 1e-8
+
+
+def test_lanczos_on_a_degenerate_eigenvalue_returns_an_eigenvector_of_it():
+    """Three alike disjoint cliques: the largest eigenvalue is double, and any vector of its eigenspace
+    is an answer; the kernel returns one (found from the start vector, with no rounding left to the BLAS)."""
+    n = 30
+    blocks = np.arange(n) // 10
+    i, j = np.triu_indices(n, 1)
+    same = blocks[i] == blocks[j]
+    indptr, indices, strength = Ties.from_edges(n, i[same], j[same], np.ones(same.sum())).csr()
+    W = sp.csr_array((strength.astype(np.float64), indices, indptr), shape=(n, n))
+    B, k, m2 = modularity_dense(W)
+    vals = np.linalg.eigvalsh(B)
+    assert np.isclose(vals[-1], vals[-2])  # degenerate
+    start = np.random.default_rng(0).standard_normal(n)
+    lam, x, _ = leading_eigenpair(W.indptr, W.indices, W.data, k, m2, start, 1e-8)
+    assert np.isclose(lam, vals[-1])
+    assert np.linalg.norm(B @ x - lam * x) <= 1e-6 * np.abs(B).sum(axis=1).max()
+    again = leading_eigenpair(W.indptr, W.indices, W.data, k, m2, start.copy(), 1e-8)
+    assert again[0] == lam and np.array_equal(again[1], x)

@@ -210,10 +210,17 @@ def test_figures_and_report_are_written(tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------- real signals
+# ``community-sim run`` in a child that takes Ctrl-C. A child inherits an ignored SIGINT, and Python then
+# leaves it ignored; in a full test session something (a C library in the same pytest worker) ignores it
+# at the C level, so the child would run to the end. The wrapper restores Python's handler first.
+_INTERRUPTIBLE = "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); " \
+                 "sys.argv[0] = 'sim'; runpy.run_module('sim', run_name='__main__', alter_sys=True)"
+
+
 def _start(f: Path, out: Path, jobs: int) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "sim", "run", str(f), "--out", str(out), "--jobs", str(jobs),
-                             "--no-figures", "--no-progress"], cwd=ROOT, env=env, start_new_session=True,
+    return subprocess.Popen([sys.executable, "-c", _INTERRUPTIBLE, "run", str(f), "--out", str(out), "--jobs",
+                             str(jobs), "--no-figures", "--no-progress"], cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

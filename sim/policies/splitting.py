@@ -54,10 +54,14 @@ size, so a group whose largest component is smaller is refused before any
 eigenvector is computed (one depth-first search); nodes without
 ties have a zero row in ``B`` and are left out of the eigenproblem (exactly:
 they add only zero eigenvalues). In the model, the groups' tie matrices are
-handed over as CSR arrays (no scipy matrix per group) and everything but the
-eigenproblem runs compiled (:mod:`sim.kernels`: modularity matrix, its product
-for ARPACK, fine-tuning, criteria); LAPACK (up to ``_DENSE_MAX`` nodes) or
-ARPACK solves the eigenproblem, one BLAS thread.
+handed over as CSR arrays (no scipy matrix per group) and everything runs
+compiled (:mod:`sim.kernels`): the eigenproblem by the Lanczos method with
+``B``'s product ``W x - k (k.x) / 2m`` (never a dense matrix; ~20 steps for
+the model's groups, ~3x faster than LAPACK's dense ``dsyevx`` and ARPACK
+were), the fine-tuning and the criteria. No BLAS is called and every sum has
+a fixed order, so a split does not depend on the machine's CPU or its BLAS
+kernels (it did with LAPACK, where a degenerate leading eigenvalue, e.g. two
+alike cliques, left the eigenvector to rounding).
 """
 
 from __future__ import annotations
@@ -68,12 +72,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
-from sim.kernels import (inside_ties_csr, judge_bisection, largest_component, modularity_matrix, modularity_matvec,
-                         refine_bisection, row_sums, stable_order)
+from sim.kernels import (inside_ties_csr, judge_bisection, largest_component, leading_eigenpair, refine_bisection,
+                         row_sums, stable_order)
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World, role_set, zero_pad
@@ -81,7 +83,7 @@ from sim.state import Cause, Role, World, role_set, zero_pad
 __all__ = ["NoSplit", "Split", "bisect", "tie_community_split", "POLICIES", "SELECTED_BY",
            "group_tie_matrices"]
 
-_DENSE_MAX = 200  # nodes up to which the eigenproblem is solved densely (faster than Lanczos there)
+_EIGEN_TOL = 1e-8  # Lanczos stops at a residual of 1e-8 ||B|| (ARPACK's tolerance here before)
 FOLLOWERS = role_set(Role.MEMBER, Role.CORE, Role.SENIOR, Role.LURKER)  # who may follow a distributor
 
 
@@ -112,23 +114,18 @@ def _restrict(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, tied: n
 
 
 def _leading_eigenvector(W: Csr, k: np.ndarray, m2: float) -> tuple[float, np.ndarray]:
-    """Largest eigenpair of the modularity matrix of CSR arrays ``W`` (dense for small graphs, Lanczos otherwise)."""
-    n = len(k)
-    if n <= _DENSE_MAX:  # LAPACK's ?syevx for the top pair only: 2-3x faster than a full eigh here
-        B = modularity_matrix(*W, k, m2)
-        # the call scipy.linalg.eigh(B, subset_by_index=[n - 1, n - 1], driver="evx") makes, without its
-        # checks and workspace query (~40 us, a third of the time for the many groups of under 50 nodes)
-        vals, vecs, _, _, info = scipy.linalg.lapack.dsyevx(B, compute_v=1, range="I", lower=1, il=n, iu=n,
-                                                          lwork=_syevx_lwork(n))
-        if info:
-            raise np.linalg.LinAlgError(f"dsyevx failed (info={info})")
-        return float(vals[0]), vecs[:, 0]
-    from scipy.sparse.linalg import LinearOperator, eigsh
+    """Largest eigenpair of the modularity matrix of CSR arrays ``W`` (compiled Lanczos, the same on every machine)."""
+    lam, x, _ = leading_eigenpair(*W, k, m2, _start_vector(len(k)), _EIGEN_TOL)
+    return lam, x
 
-    op = LinearOperator((n, n), matvec=lambda x: modularity_matvec(*W, k, m2, x.ravel()), dtype=np.float64)
-    v0 = np.random.default_rng(0).standard_normal(n)  # fixed start: deterministic, not orthogonal to the answer
-    vals, vecs = eigsh(op, k=1, which="LA", v0=v0, tol=1e-8)
-    return float(vals[0]), vecs[:, 0]
+
+@functools.cache
+def _start_vector(n: int) -> np.ndarray:
+    """The Lanczos start: fixed standard normal draws (deterministic, almost surely not orthogonal to the answer;
+    a constant vector would be, since ``B 1 = 0``)."""
+    v = np.random.default_rng(0).standard_normal(n)
+    v.flags.writeable = False
+    return v
 
 
 def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
@@ -311,33 +308,14 @@ def tie_community(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa
         return
     rows, starts = _members_by_group(w)
     checked = np.flatnonzero(np.diff(starts) >= sp_.community_min_size)
-    # one BLAS thread: as fast for these small eigenproblems on a quiet machine, 5x faster when
-    # another process (a sweep worker, a test worker) holds the other core, and the same rounding
-    # whatever the machine's core count
-    with _blas().limit(limits=1, user_api="blas"):
-        # matrices are gathered before any split: a split moves members of its own group only
-        for g, gr, (indptr, indices, data) in group_tie_matrices(w, rows, starts, checked):
-            split = _bisect_csr(indptr, indices, data, modularity_min=sp_.community_modularity_min,
-                                centre_ratio=sp_.community_centre_ratio, min_side=sp_.community_min_side)
-            if split is None:
-                continue
-            child = w.new_group(parent=g, cause=Cause.TIE_COMMUNITY, owner=int(w.ms.person[gr[split.centres[1]]]))
-            w.move(gr[split.leave], child, Cause.TIE_COMMUNITY)
-
-
-@functools.cache
-@functools.cache
-def _syevx_lwork(n: int) -> int:
-    """The optimal ``dsyevx`` workspace for order ``n``, as ``scipy.linalg.eigh`` asks for it."""
-    work, info = scipy.linalg.lapack.dsyevx_lwork(n, lower=1)
-    if info:
-        raise np.linalg.LinAlgError(f"dsyevx workspace query failed (info={info})")
-    return int(work)
-
-
-def _blas() -> ThreadpoolController:
-    """The process's BLAS/LAPACK thread pools (found once: inspecting the loaded libraries takes ~2 ms)."""
-    return ThreadpoolController()
+    # matrices are gathered before any split: a split moves members of its own group only
+    for g, gr, (indptr, indices, data) in group_tie_matrices(w, rows, starts, checked):
+        split = _bisect_csr(indptr, indices, data, modularity_min=sp_.community_modularity_min,
+                            centre_ratio=sp_.community_centre_ratio, min_side=sp_.community_min_side)
+        if split is None:
+            continue
+        child = w.new_group(parent=g, cause=Cause.TIE_COMMUNITY, owner=int(w.ms.person[gr[split.centres[1]]]))
+        w.move(gr[split.leave], child, Cause.TIE_COMMUNITY)
 
 
 SEGMENT_AUDIENCES = (Role.SENIOR, Role.DISTRIBUTOR, Role.PARTNER)
