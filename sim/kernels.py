@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "largest_component",
-           "leading_eigenpair", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
+           "leading_eigenpair", "bisect_modularity", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
            "stable_order", "row_lower_bound", "row_sums", "inside_ties_csr", "merge_into_rows",
            "copy_rows", "member_totals", "day_totals"]
 
@@ -591,6 +591,54 @@ def judge_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k
     if leave_a:
         return True, Q, centre[1], centre[0], True
     return True, Q, centre[0], centre[1], False
+
+
+@njit(cache=True, nogil=True)
+def bisect_modularity(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k: np.ndarray, m2: float,
+                      start: np.ndarray, tol: float, min_side: float, modularity_min: float,
+                      centre_ratio: float) -> tuple[bool, float, int, int, bool, np.ndarray]:
+    """:func:`sim.policies.splitting.bisect` of the CSR arrays of a clean strength matrix with strengths ``k``
+    (:func:`row_sums`) and ``m2 = k.sum()``, in one call.
+
+    The connected-piece pre-check of criterion 4, the leading eigenvector of ``B``
+    over the tied nodes (:func:`leading_eigenpair` from ``start[:tied]``), the
+    fine-tuning, the untied nodes to the larger side, and criteria 1-4
+    (:func:`judge_bisection`). One compiled call per group instead of a dozen
+    numpy calls of ~10 us each. Returns ``(accepted, modularity, centre of the
+    staying side, centre of the leaving side, whether the leaving side is
+    ``side``, side)``.
+    """
+    n = len(indptr) - 1
+    side = np.zeros(n, np.bool_)
+    smallest = max(2, int(np.ceil(min_side * n)))
+    if m2 <= 0 or n < 2 * smallest:
+        return False, 0.0, -1, -1, False, side
+    if largest_component(indptr, indices, np.ones(n, np.bool_)) < smallest:
+        return False, 0.0, -1, -1, False, side  # criterion 4 cannot hold: no connected piece large enough
+    tied = np.flatnonzero(k > 0)  # untied nodes have zero rows in B: left out of the eigenproblem
+    kt = k[tied]
+    # W restricted to the tied nodes: their rows hold every entry, so dropping the (empty) rows of the
+    # others and renumbering the columns is enough
+    new_index = np.full(n, -1, np.int64)
+    new_index[tied] = np.arange(len(tied))
+    t_indptr = np.empty(len(tied) + 1, np.int64)
+    t_indptr[:-1] = indptr[tied]
+    t_indptr[-1] = indptr[-1]
+    t_indices = new_index[indices]
+    lam, x, _ = leading_eigenpair(t_indptr, t_indices, data, kt, m2, start[: len(tied)], tol)
+    if lam <= 1e-9 * m2:
+        return False, 0.0, -1, -1, False, side  # indivisible: no split raises modularity (Newman 2006)
+    side[tied] = refine_bisection(t_indptr, t_indices, data, kt, m2, x > 0)
+    n_tied, on_side = len(tied), 0
+    for i in tied:
+        on_side += side[i]
+    larger = on_side * 2 >= n_tied  # untied nodes join the larger side
+    for i in range(n):
+        if k[i] == 0:
+            side[i] = larger
+    ok, Q, centre_stay, centre_leave, leave_is_side = judge_bisection(indptr, indices, data, k, m2, side, smallest,
+                                                                      modularity_min, centre_ratio)
+    return ok, Q, centre_stay, centre_leave, leave_is_side, side
 
 
 @njit(cache=True, nogil=True)

@@ -286,3 +286,4 @@ def test_lanczos_on_a_degenerate_eigenvalue_returns_an_eigenvector_of_it():
     assert np.linalg.norm(B @ x - lam * x) <= 1e-6 * np.abs(B).sum(axis=1).max()
     again = leading_eigenpair(W.indptr, W.indices, W.data, k, m2, start.copy(), 1e-8)
     assert again[0] == lam and np.array_equal(again[1], x)
+

@@ -67,15 +67,13 @@ alike cliques, left the eigenvector to rounding).
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
 
-from sim.kernels import (inside_ties_csr, judge_bisection, largest_component, leading_eigenpair, refine_bisection,
-                         row_sums, stable_order)
+from sim.kernels import bisect_modularity, inside_ties_csr, row_sums, stable_order
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World, role_set, zero_pad
@@ -102,21 +100,6 @@ class Split:
     leave: np.ndarray
     modularity: float
     centres: tuple[int, int]  # centre of stay, centre of leave
-
-
-def _restrict(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, tied: np.ndarray) -> Csr:
-    """CSR arrays of ``W[tied][:, tied]`` when every other row (hence column) is empty, without fancy indexing."""
-    if len(tied) == len(indptr) - 1:
-        return indptr, indices, data
-    new_index = np.full(len(indptr) - 1, -1, np.int64)
-    new_index[tied] = np.arange(len(tied))
-    return np.append(indptr[tied], indptr[-1]), new_index[indices], data  # empty rows in between hold no entries
-
-
-def _leading_eigenvector(W: Csr, k: np.ndarray, m2: float) -> tuple[float, np.ndarray]:
-    """Largest eigenpair of the modularity matrix of CSR arrays ``W`` (compiled Lanczos, the same on every machine)."""
-    lam, x, _ = leading_eigenpair(*W, k, m2, _start_vector(len(k)), _EIGEN_TOL)
-    return lam, x
 
 
 @functools.cache
@@ -149,26 +132,11 @@ def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_
 def _bisect_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, modularity_min: float,
                 centre_ratio: float, min_side: float) -> Split | None:
     """:func:`bisect` of the CSR arrays of a clean strength matrix (symmetric, positive entries, no
-    self-ties, no duplicates): the loops run compiled (:mod:`sim.kernels`), LAPACK or ARPACK the eigenproblem."""
-    n = len(indptr) - 1
-    k = row_sums(indptr, data)
-    m2 = float(k.sum())
-    smallest = max(2, math.ceil(min_side * n))
-    if m2 <= 0 or n < 2 * smallest:
-        return None
-    if largest_component(indptr, indices, np.ones(n, bool)) < smallest:
-        return None  # criterion 4 cannot hold: no connected piece is large enough to leave
-    tied = np.flatnonzero(k > 0)  # untied nodes have zero rows in B: leave them out of the eigenproblem
-    Wt, kt = _restrict(indptr, indices, data, tied), k[tied]
-    lam, x = _leading_eigenvector(Wt, kt, m2)
-    if lam <= 1e-9 * m2:
-        return None  # indivisible: no split raises modularity (Newman 2006)
-    side = np.zeros(n, bool)
-    side[tied] = refine_bisection(*Wt, kt, m2, x > 0)
-    isolated = k == 0
-    side[isolated] = side[~isolated].sum() * 2 >= (~isolated).sum()
-    ok, Q, centre_stay, centre_leave, leave_is_side = judge_bisection(
-        indptr, indices, data, k, m2, side, smallest, modularity_min, centre_ratio)
+    self-ties, no duplicates), compiled in one call (:func:`sim.kernels.bisect_modularity`)."""
+    k = row_sums(indptr, data)  # here, not in the kernel: a cached kernel calling the recursive pairwise sum fails to link
+    ok, Q, centre_stay, centre_leave, leave_is_side, side = bisect_modularity(
+        indptr, indices, data, k, float(k.sum()), _start_vector(len(indptr) - 1), _EIGEN_TOL, min_side,
+        modularity_min, centre_ratio)
     if not ok:
         return None
     leave = side if leave_is_side else ~side
