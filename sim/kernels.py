@@ -7,16 +7,18 @@ each temporary costs a millisecond or more a day. Passes over members' ties
 visit them in person order, which reads the tie arrays front to back (2-3x
 faster than jumping between rows). ``merge_into_rows`` and ``copy_rows`` keep
 :class:`sim.state.Ties` (rows with spare slots); ``stable_order`` is a counting
-sort by group; ``row_sums`` rounds as numpy's pairwise sum does. The bisection kernels
-(``modularity_matrix``, ``modularity_matvec``, ``refine_bisection``,
-``judge_bisection``) replace per-group numpy and scipy.sparse calls whose fixed
-cost exceeded the work on a group of ~100 members. The kernels are plain loops
-compiled by numba (``cache=True``: compiled once per machine, then loaded from
-``__pycache__``); they draw no random numbers and compute in the same dtypes and
-order as the numpy code they replaced, so results are bit-identical
-(``tests/test_kernels.py``). The one exception is the modularity that
-``judge_bisection`` sums in index order (numpy sums pairwise): it is only
-compared with a threshold.
+sort by group; ``category_counts`` tallies rows per category and group; ``row_sums`` rounds
+as numpy's pairwise sum does. ``bisect_modularity`` runs a whole ``tie_community`` check
+of one group (restriction to tied members, ``leading_eigenpair``, ``refine_bisection``,
+``judge_bisection``) in one call, where per-group numpy and scipy calls cost more than
+the work on a group of ~100 members. The kernels are plain loops compiled by numba
+(``cache=True``: compiled once per machine, then loaded from ``__pycache__``); they
+draw no random numbers and compute in the same dtypes and order as the numpy code
+they replaced, so results are bit-identical (``tests/test_kernels.py``). Two
+exceptions: the modularity that ``judge_bisection`` sums in index order (numpy sums
+pairwise) is only compared with a threshold; and ``leading_eigenpair`` (Lanczos with
+fixed-order sums and no BLAS) replaced LAPACK and ARPACK, whose results depend on the
+machine's BLAS, so it agrees with them to rounding, and with itself on every machine.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["same_group_entries", "co_active_strength", "grow_or_decay", "largest_component",
+__all__ = ["same_group_entries", "co_active_ties", "grow_or_decay", "largest_component",
            "leading_eigenpair", "bisect_modularity", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
            "stable_order", "row_lower_bound", "row_sums", "inside_ties_csr", "merge_into_rows",
-           "copy_rows", "member_totals", "day_totals"]
+           "copy_rows", "member_totals", "day_totals", "category_counts"]
 
 
 @njit(cache=True, nogil=True)
@@ -120,6 +122,16 @@ def day_totals(groups: np.ndarray, n_groups: int, ugc: np.ndarray, active: np.nd
 
 
 @njit(cache=True, nogil=True)
+def category_counts(groups: np.ndarray, category: np.ndarray, n_groups: int, n_categories: int) -> np.ndarray:
+    """Rows per category and group, ``(n_categories, n_groups)`` float64: one pass instead of a
+    ``np.bincount`` per category (counts are whole numbers, so the order of the sums does not matter)."""
+    counts = np.zeros((n_categories, n_groups))
+    for i in range(len(groups)):
+        counts[category[i], groups[i]] += 1.0
+    return counts
+
+
+@njit(cache=True, nogil=True)
 def stable_order(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.argsort(keys, kind="stable")`` for keys in ``[0, n_keys)`` (groups, persons), and where each
     key's run starts in that order (``n_keys + 1`` offsets, CSR style).
@@ -141,17 +153,38 @@ def stable_order(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]
 
 
 @njit(cache=True, nogil=True)
-def co_active_strength(owner: np.ndarray, entry: np.ndarray, indices: np.ndarray, strength: np.ndarray,
-                       active_row: np.ndarray, active_person: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For ties ``(owner, entry)`` from :func:`same_group_entries`: both ends active, and per row
-    the summed strength of its ties whose both ends are active (float64, summed in entry order)."""
-    co = np.empty(len(entry), np.bool_)
-    total = np.zeros(len(active_row), np.float64)
-    for j in range(len(entry)):
-        c = active_row[owner[j]] & active_person[indices[entry[j]]]
-        co[j] = c
-        total[owner[j]] += strength[entry[j]] * c  # adds 0.0 when not co-active (branch-free)
-    return co, total
+def co_active_ties(start: np.ndarray, end: np.ndarray, indices: np.ndarray, strength: np.ndarray,
+                   persons: np.ndarray, groups: np.ndarray, group_of: np.ndarray, visit: np.ndarray,
+                   active_row: np.ndarray, active_person: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`same_group_entries` and, in the same pass, whether both ends of each such tie are active:
+    ``(entry, co, social)``, with ``social`` per ``persons[i]`` the summed strength of its ties whose
+    both ends are active (float64, summed in entry order, 0 for an inactive row).
+
+    One pass instead of two over the ~350 k ties inside groups at 10^5 persons
+    (the second pass read the owners in scattered order).
+    """
+    total = 0
+    for i in range(len(persons)):
+        total += end[persons[i]] - start[persons[i]]
+    entry = np.empty(total, np.int32)  # upper bound; only the first k slots are ever touched
+    co = np.empty(total, np.bool_)
+    social = np.zeros(len(persons), np.float64)
+    k = 0
+    for i in visit:
+        g, first = groups[i], k
+        for e in range(start[persons[i]], end[persons[i]]):
+            entry[k] = e  # written always, kept by advancing k: no branch to mispredict
+            k += group_of[indices[e]] == g
+        if not active_row[i]:
+            co[first:k] = False
+            continue
+        acc = 0.0
+        for j in range(first, k):  # the row's ties inside its group, still in cache
+            c = active_person[indices[entry[j]]]
+            co[j] = c
+            acc += strength[entry[j]] * c  # adds 0.0 when not co-active (branch-free)
+        social[i] = acc
+    return entry[:k], co[:k], social
 
 
 @njit(cache=True, nogil=True)

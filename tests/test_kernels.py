@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import scipy.sparse as sp
 
-from sim.kernels import (co_active_strength, grow_or_decay, judge_bisection, largest_component, leading_eigenpair,
+from sim.kernels import (category_counts, co_active_ties, grow_or_decay, judge_bisection, largest_component, leading_eigenpair,
                          merge_into_rows, modularity_matvec, refine_bisection, row_lower_bound, row_sums,
                          same_group_entries, stable_order)
 from sim.state import Ties
@@ -39,10 +39,15 @@ def test_kernels_equal_numpy(n, m, n_groups, seed):
     active = rng.random(len(members)) < 0.6
     active_person = np.zeros(n, bool)
     active_person[members[active]] = True
-    co, social = co_active_strength(owner, e, ties.indices, ties.strength, active, active_person)
     want_co = active[owner] & active_person[ties.indices[e]]
-    assert np.array_equal(co, want_co)
-    assert np.array_equal(social, np.bincount(owner, weights=ties.strength[e] * want_co, minlength=len(members)))
+    want_social = np.bincount(owner, weights=ties.strength[e] * want_co, minlength=len(members))
+    for visit in (np.arange(len(members)), np.argsort(members)):  # the result does not depend on the visit order
+        e_co, co, social = co_active_ties(ties.start, ties.end, ties.indices, ties.strength, members, groups,
+                                          group_of, visit, active, active_person)
+        assert np.array_equal(np.sort(e_co), np.sort(e))
+        assert np.array_equal(co[np.argsort(e_co)], want_co[np.argsort(e)])
+        assert np.array_equal(social, want_social)
+    e, want_co = e_co, co  # person order: entries ascending
 
     growth, decay, floor, strong = 0.03, 0.01, 0.05, 0.3  # 0.3 is not a float32: the comparison must be float32's
     s = ties.strength[e]
@@ -287,3 +292,12 @@ def test_lanczos_on_a_degenerate_eigenvalue_returns_an_eigenvector_of_it():
     again = leading_eigenpair(W.indptr, W.indices, W.data, k, m2, start.copy(), 1e-8)
     assert again[0] == lam and np.array_equal(again[1], x)
 
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 200), n_groups=st.integers(1, 6), n_categories=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
+def test_category_counts_equal_bincounts(n, n_groups, n_categories, seed):
+    rng = np.random.default_rng(seed)
+    groups, category = rng.integers(0, n_groups, n), rng.integers(0, n_categories, n)
+    want = [np.bincount(groups, weights=category == c, minlength=n_groups) for c in range(n_categories)]
+    assert np.array_equal(category_counts(groups, category, n_groups, n_categories), np.array(want))

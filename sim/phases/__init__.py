@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.kernels import co_active_strength, same_group_entries, stable_order
+from sim.kernels import co_active_ties, stable_order
 
 __all__ = ["Today", "ORDER"]
 
@@ -40,35 +40,25 @@ class Today:
     counts: dict = field(default_factory=dict)  # scalar tallies: invites, joins, leaves, ...
     same_group_ties: int = 0
     strong_same_group_ties: int = 0
-    _group_ties: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
-    _co_active: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _inside: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
-    def group_ties(self, w) -> tuple[np.ndarray, np.ndarray]:
-        """Ties between two members of the same group at the start of the day: ``(owner, entry)``.
+    def inside_ties(self, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ties between two members of the same group at the start of the day: ``(entry, co, social)``.
 
-        ``owner`` indexes ``rows``, ``entry`` the CSR entries of ``w.ties`` (ascending: rows are
-        visited in person order, so the sums per row do not depend on it). Gathered once and
-        shared by the attention and update phases, which both run before anyone joins or
-        leaves (a performance cache: one pass over members' ties a day instead of two).
+        ``entry`` indexes the CSR entries of ``w.ties`` (ascending: rows are visited
+        in person order, which reads the tie arrays front to back); ``co`` says
+        whether both ends looked into their group today; ``social`` is per row of
+        ``rows`` the summed strength of its co-active ties (float64). Gathered in
+        one compiled pass and shared by the attention phase (social value) and the
+        update phase (ties strengthen), which both run after ``active`` is drawn and
+        before anyone joins or leaves (a performance cache).
         """
-        if self._group_ties is None:
-            persons = w.ms.person[self.rows]  # visited in person order: the CSR arrays front to back
-            self._group_ties = same_group_entries(w.ties.start, w.ties.end, w.ties.indices, persons,
-                                                  w.ms.group[self.rows], w.pop.group, stable_order(persons, w.pop.n)[0])
-        return self._group_ties
-
-    def co_active(self, w) -> tuple[np.ndarray, np.ndarray]:
-        """Per entry of :meth:`group_ties`: both ends looked into their group today; and per row
-        the summed strength of those co-active ties (float64).
-
-        Read by the attention phase (social value) and the update phase (ties
-        strengthen); ``active`` does not change between them, so it is computed once.
-        """
-        if self._co_active is None:
-            owner, e = self.group_ties(w)
-            self._co_active = co_active_strength(owner, e, w.ties.indices, w.ties.strength, self.active,
-                                                 self.active_persons(w))
-        return self._co_active
+        if self._inside is None:
+            persons = w.ms.person[self.rows]
+            self._inside = co_active_ties(w.ties.start, w.ties.end, w.ties.indices, w.ties.strength, persons,
+                                          w.ms.group[self.rows], w.pop.group, stable_order(persons, w.pop.n)[0],
+                                          self.active, self.active_persons(w))
+        return self._inside
 
     def active_persons(self, w) -> np.ndarray:
         """Boolean per person: a member who looked into its group today."""

@@ -60,4 +60,4 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG001 (
 
 def active_friend_strength(w: World, t: Today) -> np.ndarray:
     """Per row: summed tie strength to friends active today in the same group (0 if inactive)."""
-    return t.co_active(w)[1]  # ties inside a group, gathered once a day
+    return t.inside_ties(w)[2]  # ties inside a group, gathered once a day

@@ -32,10 +32,12 @@ import numpy as np
 from sim.phases import Today
 from sim.policies import content as policy
 from sim.policies.incentives import motivation
-from sim.state import Role, World, role_set
+from sim.kernels import category_counts
+from sim.state import Role, World
 
 AUDIENCES = (Role.SENIOR, Role.DISTRIBUTOR, Role.PARTNER)  # everyone else is a consumer
-AUDIENCE_ROLES = role_set(*AUDIENCES)
+AUDIENCE_OF = np.full(len(Role), len(AUDIENCES), np.int64)  # per role: its audience, consumers last
+AUDIENCE_OF[list(AUDIENCES)] = np.arange(len(AUDIENCES))
 
 
 def run(w: World, t: Today, rng: np.random.Generator) -> None:
@@ -58,10 +60,10 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     t.ugc_on = rng.binomial(t.ugc, ms.alignment[rows] * on_topic)
     t.ads = np.where(t.active & spam, rng.poisson(ad_rate, n), 0)
 
-    live_g = (np.bincount(g, minlength=G) > 0)
+    audiences = category_counts(g, AUDIENCE_OF[ms.role[rows]], G, len(AUDIENCES) + 1)
     pgc = policy.POLICIES[cp.schedule](cp.pgc_per_day, G, rng)
-    t.pgc_g = np.where(live_g, pgc, 0).astype(np.int64)
-    pgc_on = rng.binomial(t.pgc_g, cp.verticality * (1 - w.params.splitting.mixing_penalty * audience_mix(w)))
+    t.pgc_g = np.where(audiences.any(axis=0), pgc, 0).astype(np.int64)
+    pgc_on = rng.binomial(t.pgc_g, cp.verticality * (1 - w.params.splitting.mixing_penalty * gini_simpson(audiences)))
     t.ads_g = np.bincount(g, weights=t.ads, minlength=G)
     t.on_g = pgc_on + np.bincount(g, weights=t.ugc_on, minlength=G)
     t.total_g = t.pgc_g + np.bincount(g, weights=t.ugc, minlength=G) + t.ads_g
@@ -70,11 +72,11 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
 def audience_mix(w: World) -> np.ndarray:
     """Per group: Gini-Simpson diversity ``1 - sum_k share_k^2`` of its members' audiences [000-3]."""
     rows = w.ms.live_rows()
-    role, group, G = w.ms.role[rows], w.ms.group[rows], w.groups.n
-    if not AUDIENCE_ROLES[role].any():
-        return np.zeros(G)  # everyone is a consumer (no role rules): no group mixes audiences
-    size = np.bincount(group, minlength=G).astype(float)
-    counts = [np.bincount(group, weights=role == a, minlength=G) for a in AUDIENCES]
-    counts.append(size - sum(counts))  # consumers
-    share = np.divide(counts, size, out=np.zeros((len(counts), G)), where=size > 0)
+    return gini_simpson(category_counts(w.ms.group[rows], AUDIENCE_OF[w.ms.role[rows]], w.groups.n, len(AUDIENCES) + 1))
+
+
+def gini_simpson(counts: np.ndarray) -> np.ndarray:
+    """Per column of ``counts`` (members per audience x group): ``1 - sum_k share_k^2``, 0 for an empty group."""
+    size = counts.sum(axis=0)
+    share = np.divide(counts, size, out=np.zeros(counts.shape), where=size > 0)
     return np.where(size > 0, 1 - (share ** 2).sum(axis=0), 0.0)

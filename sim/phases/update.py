@@ -53,9 +53,9 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
 def update_ties(w: World, t: Today) -> None:
     """Strengthen co-active ties inside groups, decay unused ones; count strong ties."""
     up, ties = w.params.update, w.ties
-    _, e = t.group_ties(w)  # ties between members of the same group (each entry once)
+    e, co, _ = t.inside_ties(w)  # ties between members of the same group (each entry once)
     f32 = np.float32
-    n_strong = grow_or_decay(ties.strength, e, t.co_active(w)[0], f32(up.tie_growth), f32(1 - up.tie_decay),
+    n_strong = grow_or_decay(ties.strength, e, co, f32(up.tie_growth), f32(1 - up.tie_decay),
                              f32(up.tie_floor), f32(w.params.network.strong_tie_threshold))
     t.same_group_ties = len(e) // 2
     t.strong_same_group_ties = n_strong // 2
