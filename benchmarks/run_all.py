@@ -188,37 +188,38 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
         top = ", ".join(f"`{r['function']}` {r['own_s'] / prof['profiled_s']:.0%}" for r in prof["top"][:3])
         L += ["## Why the missed targets are missed", "",
               f"- **Per-step cost at 10^6 persons.** The top hot spots are {top} of the profiled time. "
-              "`Today.group_ties` scans every member's ties once a day to find those inside groups (a "
+              "`Today.inside_ties` scans every member's ties once a day to find those inside groups (a "
               "compiled, memory-bound pass over ~35 entries per member that visits members in person order, "
               "so the tie arrays are read front to back, `sim/kernels.py`); the content phase is mostly "
               "numpy's Poisson and binomial draws for every member. `Ties.merge` no longer shows: tie rows "
               "keep spare slots, so the day's new ties are written in place instead of copying all ties "
               "(it was 12 % of this profile). Next step that would pay: maintain the inside-group tie list "
               "incrementally on join/leave/move/merge instead of scanning members' ties daily.",
-              "- **Every policy family on.** It now runs at about three quarters of the default engine's "
-              "speed (the target row's share), up from 59 % in the previous `make bench` (git 8681229) and "
-              "51 % before that. Splitting and "
-              "attention take over a third of the day (see the table above). `tie_community` (~10.8 ms a "
-              "day, timed separately in the same session) solves one eigenproblem per group of 30+ members "
-              "every 7 days (~200 groups a week at 10^5 persons): LAPACK's `dsyevx` (up to 200 nodes, "
-              "called directly with scipy's arguments) and ARPACK (larger groups) take 5.9 ms, the compiled "
-              "gather, row sums, fine-tuning and criteria most of the rest; the `distributor` and `segment` "
-              "rules add ~1.8 ms. Attention is the inside-group tie scan again, larger here because offline "
-              "events make each event's attendees a clique of strong ties (~10 per member by the year's "
-              "end). Cheaper would be: re-checking only groups whose tie graph changed by more than a set "
-              "share since their last check (a change of the rule, so a modelling decision), and the "
-              "incremental inside-group tie list (attention, update, growth and this check all read it). "
-              "Everything else is a few O(members) numpy passes per phase, about half of them random draws.",
+              "- **Every policy family on.** Its share of the default engine's speed in the same run is in the "
+              "target row; it has moved between 51 % and 74 % over the last runs on this shared machine, on "
+              "code that only got faster, so read it with the *Load* line. No phase dominates (see the table "
+              "above): attention is the inside-group tie scan (offline events make each event's attendees a "
+              "clique of strong ties, ~10 per member by the year's end); content and growth are mostly numpy's "
+              "Poisson and binomial draws for every member (~8 ms a day); `tie_community` solves one "
+              "eigenproblem per group of 30+ members every 7 days (~200 groups a week at 10^5 persons), the "
+              "whole check of a group in one compiled call (`kernels.bisect_modularity`: restriction to tied "
+              "members, Lanczos with fixed-order sums, fine-tuning, criteria). Cheaper would be: drawing the "
+              "random numbers only for the members that need them (changes how much of each stream is used, "
+              "so every published number would need a rerun), the incremental inside-group tie list "
+              "(attention, update, growth and the tie-community check all read it), and re-checking only "
+              "groups whose tie graph changed by more than a set share since their last check (a change of "
+              "the rule, so a modelling decision).",
               "- **Machine.** Absolute targets move with the machine, which is why the every-policy row "
-              "also gives its share of the default engine's speed in the same run. This session's 2-core "
-              "Xeon also changed speed by up to 1.5x within the hour: the default run at 10^5 persons measured "
-              "1.09 M member-days/s 45 minutes before this run, on code that has only become faster since, "
-              "and 0.82 M here. A run on "
-              "2026-12-02 morning (git 40b158d), on a Xeon of the same model name, measured the default "
-              "engine at 1.34 M member-days/s and 175 s at 10^6 (every policy: 0.68 M/s, 51 % of the "
-              "default); before the compiled kernels the default engine measured 1.08 M/s and 192 s on a "
-              "Xeon (2026-11-25), 0.83 M/s and 207-220 s on an AMD EPYC. The reference's plain Python also "
-              "moves with the machine, and with it the ratio.",
+              "also gives its share of the default engine's speed in the same run. This 2-core Xeon changed "
+              "speed by up to 1.5x within an hour on 2026-12-03: the default run at 10^5 persons measured "
+              "0.78 M member-days/s at 09:30 and 1.03 M at 12:20 on nearly the same code, and the every-policy "
+              "run 0.50 M at 10:40, 0.66 M at 12:00 and 0.52 M in this run. A run on 2026-12-02 morning (git 40b158d), on a "
+              "Xeon of the same model name, measured the default engine at 1.34 M member-days/s and 175 s at "
+              "10^6; before the compiled kernels the default engine measured 1.08 M/s and 192 s on a Xeon "
+              "(2026-11-25), 0.83 M/s and 207-220 s on an AMD EPYC. Every run starts with an untimed warm-up "
+              "that compiles the numba kernels into their cache (~20 s after `sim/kernels.py` changed), so "
+              "the timings are of the compiled code, as every later run on the machine sees it. The "
+              "reference's plain Python also moves with the machine, and with it the ratio.",
               "- **Ratio to the reference.** The reference steps only members and its rules are cheap "
               "Python arithmetic (roughly 10-20 µs per member-day). The array engine costs about 1 µs per "
               "member-day plus a fixed 2-3 ms per day (eleven phases, ~40 daily metrics, Mesa's "
@@ -262,6 +263,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"wrote {args.out} from {raw_path}")
         return
 
+    print("warm-up (compiles the numba kernels into their cache, as any first run on a machine does; not timed):")
+    bench("--persons", "2000", "--days", "60", "--all-policies")
     load_start = os.getloadavg()[0]
     print("array engine by size:")
     sizes = [bench("--persons", str(n), "--days", str(args.days)) for n in args.sizes]
