@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import category_counts
 from sim.phases import Today
 from sim.policies import content as policy
 from sim.policies.incentives import motivation
-from sim.kernels import category_counts
 from sim.state import Role, World
 
 AUDIENCES = (Role.SENIOR, Role.DISTRIBUTOR, Role.PARTNER)  # everyone else is a consumer
