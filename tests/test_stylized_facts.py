@@ -29,8 +29,10 @@ def test_most_members_of_a_blasted_group_lurk():
 def test_mature_groups_are_mostly_lurkers_and_a_tenth_writes_most_of_the_ugc():
     """After five months, core-seeded groups too are mostly lurkers, and the top 10 % of members
     wrote more than half of the member posts (both 95 % intervals above one half).
-    A young core group is not: about a quarter lurk at day 60 (see docs/ODD.md)."""
-    runs = [metrics(s, 150, seeding="core") for s in range(8)]
+    A young core group is not: about a quarter lurk at day 60 (see docs/ODD.md). The top-10 % share
+    is 0.62 on average with a spread of ~0.11 between seeds, so 16 seeds (8 left the interval's lower
+    end at 0.50 on some seed sets)."""
+    runs = [metrics(s, 150, seeding="core") for s in range(16)]
     lurk = mean_ci(np.array([df["lurker_share"].iloc[-1] for df in runs]))
     top10 = mean_ci(np.array([df["top10_share"].iloc[-1] for df in runs]))
     assert lurk[1] > 0.5 and top10[1] > 0.5

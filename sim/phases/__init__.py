@@ -3,7 +3,11 @@
 Each phase is a function ``run(world, today, rng)`` over arrays: ``world`` is
 the persistent state (:class:`sim.state.World`), ``today`` the scratch values of
 the current day (:class:`Today`) that later phases read, ``rng`` the phase's own
-random stream. No phase loops over persons or memberships in Python.
+random stream. No phase loops over persons or memberships in Python: the
+per-row rules of attention, update, churn and conversion are compiled loops
+(numba, next to their equations in the phase's module) that read the member
+columns in place, one pass where numpy needed a temporary array per operation;
+random numbers are drawn with numpy, outside them.
 """
 
 from __future__ import annotations

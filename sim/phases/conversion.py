@@ -12,6 +12,7 @@ and nothing sold" [000-2] can arise from strangers with low trust.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.phases import Today
 from sim.state import Cause, EventKind, World
@@ -22,10 +23,26 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     rows = t.rows
     p = ms.person[rows]
     repeat = ms.purchases[rows] > 0
-    p_buy = (cp.buy_rate * ms.trust[rows] * ms.alignment[rows] * pop.purchasing_power[p]
-             * np.where(repeat, cp.repeat_boost, 1.0))
-    buy = t.active & ~pop.spammer[p] & (rng.random(len(rows)) < np.minimum(p_buy, 1.0))
+    buy = buyers(rows, p, ms.trust, ms.alignment, pop.purchasing_power, pop.spammer, repeat, t.active,
+                 rng.random(len(rows)), np.float32(cp.buy_rate), cp.repeat_boost)
     ms.purchases[rows[buy]] += 1
     w.events.log(w.day, EventKind.PURCHASE, p[buy], ms.group[rows[buy]],
                  cause=np.where(repeat[buy], Cause.REPEAT, Cause.FIRST))
     t.counts.update(purchases=int(buy.sum()), revenue=float(buy.sum() * cp.price))
+
+
+@njit(cache=True, nogil=True)
+def buyers(rows: np.ndarray, person: np.ndarray, trust: np.ndarray, alignment: np.ndarray, power: np.ndarray,
+           spammer: np.ndarray, repeat: np.ndarray, active: np.ndarray, u: np.ndarray, buy_rate: np.float32,
+           repeat_boost: float) -> np.ndarray:
+    """Per row of ``rows``: whether the member buys today (``u < min(p_buy, 1)``, active non-spammers only).
+
+    The first factors of ``p_buy`` multiply in float32, as numpy computes float32 arrays with scalars.
+    """
+    buy = np.zeros(len(rows), np.bool_)
+    for i in range(len(rows)):
+        if active[i] and not spammer[person[i]]:
+            r = rows[i]
+            p_buy = np.float64(buy_rate * trust[r] * alignment[r] * power[person[i]])
+            buy[i] = u[i] < min(p_buy * (repeat_boost if repeat[i] else 1.0), 1.0)
+    return buy

@@ -19,6 +19,7 @@ random other active member of its group [000-5].
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.kernels import grow_or_decay, stable_order
 from sim.phases import Today
@@ -27,27 +28,38 @@ from sim.state import World
 
 def run(w: World, t: Today, rng: np.random.Generator) -> None:
     up, ms = w.params.update, w.ms
-    rows = t.rows
-    act = t.active
-    a = up.satisfaction_rate
-    S = ms.satisfaction[rows]
-    S = np.where(act, (1 - a) * S + a * (t.value - w.params.value.expectation), S)
-    ms.satisfaction[rows] = S
-    Sc = np.clip(S, -1.0, 1.0)
-    T = ms.trust[rows]
-    dT = up.trust_rate * np.where(Sc > 0, Sc * (1 - T), Sc * T)
-    ms.trust[rows] = np.clip(np.where(act, T + dT, T), 0.0, 1.0)
-    e = ms.engagement[rows]
-    target = 1.0 / (1.0 + np.exp(-up.engagement_slope * S))
-    ms.engagement[rows] = np.clip(e + up.engagement_rate * (target - e), 0.0, 1.0)
-
-    ms.last_active[rows[act]] = w.day
-    posted = t.ugc > 0
-    ms.last_post[rows[posted]] = w.day
-    ms.posts[rows] += t.ugc.astype(np.int32)
-
+    coefficients = (up.satisfaction_rate, w.params.value.expectation, up.trust_rate, up.engagement_slope,
+                    up.engagement_rate)
+    update_members(t.rows, t.active, t.value, t.ugc, ms.satisfaction, ms.trust, ms.engagement, ms.last_active,
+                   ms.last_post, ms.posts, w.day, coefficients)
     update_ties(w, t)
     form_new_ties(w, t, rng)
+
+
+@njit(cache=True, nogil=True)
+def update_members(rows: np.ndarray, active: np.ndarray, value: np.ndarray, ugc: np.ndarray,
+                   satisfaction: np.ndarray, trust: np.ndarray, engagement: np.ndarray, last_active: np.ndarray,
+                   last_post: np.ndarray, posts: np.ndarray, day: int, coefficients: tuple) -> None:
+    """Satisfaction, trust and engagement of the rows of ``rows`` by the module docstring's equations (in
+    float64, stored as float32), their last active and last post days and post counts, in place.
+
+    ``coefficients`` are ``(a, E, g, k, b)``. One compiled pass instead of ~20 numpy passes.
+    """
+    a, expectation, trust_rate, slope, rate = coefficients
+    for i in range(len(rows)):
+        r = rows[i]
+        S = np.float64(satisfaction[r])
+        if active[i]:
+            S = (1 - a) * S + a * (value[i] - expectation)
+            satisfaction[r] = S
+            Sc, T = min(max(S, -1.0), 1.0), np.float64(trust[r])
+            trust[r] = min(max(T + trust_rate * (Sc * (1 - T) if Sc > 0 else Sc * T), 0.0), 1.0)
+            last_active[r] = day
+        e = np.float64(engagement[r])
+        engagement[r] = min(max(e + rate * (1.0 / (1.0 + np.exp(-slope * S)) - e), 0.0), 1.0)
+        if ugc[i] > 0:
+            last_post[r] = day
+            posts[r] += ugc[i]
 
 
 def update_ties(w: World, t: Today) -> None:

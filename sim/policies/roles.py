@@ -106,9 +106,9 @@ def rotate_admins(w: World, t: Today, rng: np.random.Generator | None = None, *,
                      joined=int(Role.ADMIN))
         is_admin &= ~ends
     vacant = np.maximum(admin_seats(w) - np.bincount(g, weights=is_admin, minlength=G), 0)
-    cand = _eligible(w, rows) & ~ends & (ms.trust[rows] >= rp.admin_trust_min) & (vacant[g] > 0)
+    idx = np.flatnonzero((vacant[g] > 0) & ~ends)  # members of groups with a free seat: the rest gathers few rows
+    idx = idx[_eligible(w, rows[idx]) & (ms.trust[rows[idx]] >= rp.admin_trust_min)]
     rank_by = ms.engagement[rows] if score is None else np.asarray(score)
-    idx = np.flatnonzero(cand)
     order = idx[np.lexsort((-rank_by[idx], g[idx]))]  # by group, best first
     go = g[order]
     pos = np.arange(len(order)) - np.searchsorted(go, go)
@@ -119,8 +119,9 @@ def distributors(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa:
     """High-trust members who brought in friends become distributors [000-2]."""
     ms, rp = w.ms, w.params.roles
     rows = ms.live_rows()
-    ok = (_eligible(w, rows) & (ms.recruits[rows] >= rp.distributor_min_recruits)
-          & (ms.trust[rows] >= rp.distributor_trust_min) & (w.day - ms.joined[rows] >= rp.distributor_min_tenure))
+    rows = rows[ms.recruits[rows] >= rp.distributor_min_recruits]  # the rarest condition first: the rest gathers few rows
+    ok = (_eligible(w, rows) & (ms.trust[rows] >= rp.distributor_trust_min)
+          & (w.day - ms.joined[rows] >= rp.distributor_min_tenure))
     promote(w, rows[ok], Role.DISTRIBUTOR)
 
 
@@ -128,8 +129,8 @@ def seniors(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG0
     """Repeat buyers become senior (VIP) members [000-3, 000-6]."""
     ms = w.ms
     rows = ms.live_rows()
-    ok = BUYERS[ms.role[rows]] & ~ms.muted[rows] \
-        & (ms.purchases[rows] >= w.params.roles.senior_min_purchases)
+    rows = rows[ms.purchases[rows] >= w.params.roles.senior_min_purchases]  # the rarest condition first
+    ok = BUYERS[ms.role[rows]] & ~ms.muted[rows]
     promote(w, rows[ok], Role.SENIOR)
 
 
@@ -137,8 +138,8 @@ def partners(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa: ARG
     """Trusting members with the means to cooperate become partners [000-3]."""
     ms, rp = w.ms, w.params.roles
     rows = ms.live_rows()
-    ok = (_eligible(w, rows) & (ms.trust[rows] >= rp.partner_trust_min)
-          & (w.pop.purchasing_power[ms.person[rows]] >= rp.partner_power_min))
+    rows = rows[ms.trust[rows] >= rp.partner_trust_min]  # the one-gather condition first: the rest gathers fewer rows
+    ok = _eligible(w, rows) & (w.pop.purchasing_power[ms.person[rows]] >= rp.partner_power_min)
     promote(w, rows[ok], Role.PARTNER)
 
 
