@@ -65,15 +65,6 @@ def zero_pad(x: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def spread(n: int, where: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Length-``n`` array with ``values`` at positions ``where`` and zeros elsewhere: draws made only
-    for the rows that need them (a Poisson draw costs ~60 ns, so drawing for every row and masking
-    most draws away was a tenth of a day's time)."""
-    out = np.zeros(n, values.dtype)
-    out[where] = values
-    return out
-
-
 class EventKind(IntEnum):
     INVITE = 0
     JOIN = 1

@@ -98,13 +98,15 @@ def test_suicide_behaviours_cut_effective_activity(behaviour):
 def test_unclear_profile_costs_fit_where_values_are_dispersed_not_where_they_are_alike():
     """[003] 用户画像不明: pulling people in regardless of fit lowers alignment and on-topic posts
     per member when the population's values are dispersed (s.d. 2); in a like-minded
-    population (s.d. 0.3) the claimed harm does not appear."""
+    population (s.d. 0.3) the harm nearly vanishes: alignment falls by less than 0.02, and
+    on-topic posts per member fall clearly less (intervals apart; over 32 seeds -0.06 [-0.11,
+    -0.004] a day against -0.20 [-0.26, -0.15]; with 8 seeds the small loss was not visible)."""
     out = {"alignment": last_week("mean_alignment"), "effective_per_member": per_member("effective_activity")}
     arm = {"suicide_behaviours": ["lax_ads", "unclear_profile"]}
     dispersed = paired({**CORE, "values_dispersion": 2.0}, arm, out, days=60)
     assert dispersed["alignment"][2] < -0.1 and dispersed["effective_per_member"][2] < 0
     alike = paired({**CORE, "values_dispersion": 0.3}, arm, out, days=60)
-    assert alike["alignment"][1] > -0.02 and alike["effective_per_member"][2] > 0
+    assert alike["alignment"][1] > -0.02 and alike["effective_per_member"][1] > dispersed["effective_per_member"][2]
 
 
 def test_transmitting_values_against_ads_keeps_a_group_alive():

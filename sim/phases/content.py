@@ -33,7 +33,7 @@ from sim.kernels import category_counts
 from sim.phases import Today
 from sim.policies import content as policy
 from sim.policies.incentives import motivation
-from sim.state import Role, World, spread
+from sim.state import Role, World
 
 AUDIENCES = (Role.SENIOR, Role.DISTRIBUTOR, Role.PARTNER)  # everyone else is a consumer
 AUDIENCE_OF = np.full(len(Role), len(AUDIENCES), np.int64)  # per role: its audience, consumers last
@@ -51,17 +51,14 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     spam = pop.spammer[p]
     look = np.where(muted, e * w.params.churn.muted_activity, e)
     t.active = rng.random(n) < look
+    poster = t.active & ~muted & ~spam
     pr = w.params.practice
     support = pr.ugc_support * (pr.broadcast_ugc if policy.commits(w.params, "broadcast_only") else 1.0)
     on_topic = pr.chatter_on_topic if policy.commits(w.params, "undefined_activity") else 1.0
     ad_rate = cp.spam_rate * (1.0 if policy.commits(w.params, "lax_ads") else pr.ad_deterrence)
-    poster = np.flatnonzero(t.active & ~muted & ~spam)
-    rate = cp.ugc_rate * e[poster] * pop.sociability[p[poster]] * support * motivation(w, g[poster])
-    t.ugc = spread(n, poster, rng.poisson(rate))
-    wrote = np.flatnonzero(t.ugc)
-    t.ugc_on = spread(n, wrote, rng.binomial(t.ugc[wrote], ms.alignment[rows[wrote]] * on_topic))
-    spamming = np.flatnonzero(t.active & spam)
-    t.ads = spread(n, spamming, rng.poisson(ad_rate, len(spamming)))
+    t.ugc = np.where(poster, rng.poisson(cp.ugc_rate * e * pop.sociability[p] * support * motivation(w, g)), 0)
+    t.ugc_on = rng.binomial(t.ugc, ms.alignment[rows] * on_topic)
+    t.ads = np.where(t.active & spam, rng.poisson(ad_rate, n), 0)
 
     audiences = category_counts(g, AUDIENCE_OF[ms.role[rows]], G, len(AUDIENCES) + 1)
     pgc = policy.POLICIES[cp.schedule](cp.pgc_per_day, G, rng)

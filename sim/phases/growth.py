@@ -39,21 +39,21 @@ from sim.kernels import same_group_entries, stable_order
 from sim.phases import Today
 from sim.policies import entry as admission
 from sim.policies.content import commits
-from sim.state import Cause, EventKind, Role, World, alignment, role_set, spread, zero_pad
+from sim.state import Cause, EventKind, Role, World, alignment, role_set, zero_pad
 
 ADMITTING_ROLES = role_set(Role.CORE, Role.ADMIN, Role.KOL, Role.DISTRIBUTOR, Role.PARTNER)
 
 
 def run(w: World, t: Today, rng: np.random.Generator) -> None:
     gp, ms, pop, ties = w.params.growth, w.ms, w.pop, w.ties
-    rows = t.rows[t.active]  # only members who looked in today may invite
+    rows = t.rows
     p = ms.person[rows]
-    can = ms.alive[rows] & ~ms.muted[rows] & ~pop.spammer[p] & (ms.satisfaction[rows] > gp.invite_threshold)
+    can = t.active & ms.alive[rows] & ~ms.muted[rows] & ~pop.spammer[p] & (ms.satisfaction[rows] > gp.invite_threshold)
     if w.params.group.entry == "invite_only":
         can &= ADMITTING_ROLES[ms.role[rows]]
     deg = ties.end[p] - ties.start[p]
-    can = np.flatnonzero(can & (deg > 0))
-    n_inv = spread(len(rows), can, rng.poisson(gp.invite_rate * pop.sociability[p[can]]))
+    can &= deg > 0
+    n_inv = np.where(can, rng.poisson(gp.invite_rate * pop.sociability[p]), 0)
     inviter = np.repeat(p, n_inv).astype(np.int64)
     group = np.repeat(ms.group[rows], n_inv)
     entry = ties.start[inviter] + (rng.random(len(inviter)) * np.repeat(deg, n_inv)).astype(np.int64)

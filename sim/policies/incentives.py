@@ -110,9 +110,12 @@ def _pay_admins(w: World, t: Today, rng: np.random.Generator) -> float:
     rows = ms.live_rows()
     if "admin_rotation" not in w.params.roles.role_rules:
         rotate_admins(w, t, rng, score=ms.week_score[rows] + 1e-3 * ms.engagement[rows])  # KPI ranks
+    dues_day = w.day > 0 and w.day % MONTH == 0
+    if not (dues_day or _payday(w)):
+        return 0.0  # the rest reads every row: only on the days it acts
     g = ms.group[rows]
     payers = np.bincount(g, weights=~w.pop.spammer[ms.person[rows]], minlength=G.n)
-    if w.day > 0 and w.day % MONTH == 0:
+    if dues_day:
         G.admin_pot += ip.admin_dues * payers
         t.counts["admin_dues"] = float(ip.admin_dues * payers.sum())
     if not _payday(w):
