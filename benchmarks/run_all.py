@@ -194,7 +194,7 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
               "numpy's Poisson and binomial draws for every member. `Ties.merge` no longer shows: tie rows "
               "keep spare slots, so the day's new ties are written in place instead of copying all ties "
               "(it was 12 % of this profile). The per-row rules of attention, update, churn and conversion "
-              "are compiled passes next to their equations (2026-12-03, bit-identical: +25-29 % for the "
+              "are compiled passes next to their equations (2026-12-03, identical tables on the test runs: +25-29 % for the "
               "default engine at 10^5 persons in an alternating A/B on one machine, +10-14 % with every "
               "policy). Next step that would pay: maintain the inside-group tie list incrementally on "
               "join/leave/move/merge instead of scanning members' ties daily.",

@@ -44,8 +44,11 @@ def update_members(rows: np.ndarray, active: np.ndarray, value: np.ndarray, ugc:
     last active and last post days and post counts, in place.
 
     ``coefficients`` are ``(a, E, g, k, b)``. One compiled pass instead of ~20 numpy passes, with the
-    dtypes of the numpy code it replaced (bit-identical): a float32 column times a scalar stays float32,
-    anything with a float64 operand is float64, results are stored as float32.
+    dtypes of the numpy code it replaced: a float32 column times a scalar stays float32, anything with
+    a float64 operand is float64, results are stored as float32. Satisfaction and trust are
+    bit-identical to it; engagement can differ in its last float32 bit in rare cases, because the
+    sigmoid's ``exp`` is the C library's, not numpy's AVX-512 routine (see
+    :func:`sim.phases.attention.member_values`).
     """
     a, expectation, trust_rate, slope, rate = coefficients
     keep, one = np.float32(1 - a), np.float32(1.0)
