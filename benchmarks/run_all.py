@@ -223,7 +223,8 @@ def render(sizes: list[dict], versus: list[dict], prof: dict | None, days: int,
               "Xeon of the same model name, measured the default engine at 1.34 M member-days/s and 175 s at "
               "10^6; before the compiled kernels the default engine measured 1.08 M/s and 192 s on a Xeon "
               "(2026-11-25), 0.83 M/s and 207-220 s on an AMD EPYC. Every run starts with an untimed warm-up "
-              "that compiles the numba kernels into their cache (~20 s after `sim/kernels.py` changed), so "
+              "that compiles the numba kernels into their cache (~20 s after `sim/kernels.py` or a phase module "
+              "with a compiled rule changed), so "
               "the timings are of the compiled code, as every later run on the machine sees it. The "
               "reference's plain Python also moves with the machine, and with it the ratio.",
               "- **Ratio to the reference.** The reference steps only members and its rules are cheap "

@@ -96,6 +96,7 @@ def day_metrics(w: World, t: Today, gm: dict[str, np.ndarray]) -> dict[str, Any]
     ads = float(t.ads_g.sum())
     msgs = ugc + pgc + ads
     posts = ms.posts[rows].astype(np.float64)
+    top1, top10 = top_shares(posts, (0.01, 0.10))
     c = t.counts
     nan = float("nan")
     return {
@@ -109,7 +110,8 @@ def day_metrics(w: World, t: Today, gm: dict[str, np.ndarray]) -> dict[str, Any]
         "ugc_pgc_ratio": ugc / pgc if pgc else nan,
         "lurker_share": float(np.mean(ms.last_post[rows] <= w.day - LURK_WINDOW)) if members else nan,
         "muted_share": float(np.mean(ms.muted[rows])) if members else nan,
-        **dict(zip(("top1_share", "top10_share"), top_shares(posts, (0.01, 0.10)))),
+        "top1_share": top1,
+        "top10_share": top10,
         "invites": c.get("invites", 0),
         "joins": c.get("joins", 0),
         "leaves": c.get("leaves", 0),

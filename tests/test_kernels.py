@@ -293,7 +293,6 @@ def test_lanczos_on_a_degenerate_eigenvalue_returns_an_eigenvector_of_it():
     assert again[0] == lam and np.array_equal(again[1], x)
 
 
-
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(0, 200), n_groups=st.integers(1, 6), n_categories=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
 def test_category_counts_equal_bincounts(n, n_groups, n_categories, seed):

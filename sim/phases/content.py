@@ -60,7 +60,7 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     t.ugc_on = rng.binomial(t.ugc, ms.alignment[rows] * on_topic)
     t.ads = np.where(t.active & spam, rng.poisson(ad_rate, n), 0)
 
-    audiences = category_counts(g, AUDIENCE_OF[ms.role[rows]], G, len(AUDIENCES) + 1)
+    audiences = audience_counts(w, rows)
     pgc = policy.POLICIES[cp.schedule](cp.pgc_per_day, G, rng)
     t.pgc_g = np.where(audiences.any(axis=0), pgc, 0).astype(np.int64)
     pgc_on = rng.binomial(t.pgc_g, cp.verticality * (1 - w.params.splitting.mixing_penalty * gini_simpson(audiences)))
@@ -69,10 +69,14 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     t.total_g = t.pgc_g + np.bincount(g, weights=t.ugc, minlength=G) + t.ads_g
 
 
+def audience_counts(w: World, rows: np.ndarray) -> np.ndarray:
+    """Members of ``rows`` per audience and group, ``(len(AUDIENCES) + 1, groups)``, consumers last."""
+    return category_counts(w.ms.group[rows], AUDIENCE_OF[w.ms.role[rows]], w.groups.n, len(AUDIENCES) + 1)
+
+
 def audience_mix(w: World) -> np.ndarray:
     """Per group: Gini-Simpson diversity ``1 - sum_k share_k^2`` of its members' audiences [000-3]."""
-    rows = w.ms.live_rows()
-    return gini_simpson(category_counts(w.ms.group[rows], AUDIENCE_OF[w.ms.role[rows]], w.groups.n, len(AUDIENCES) + 1))
+    return gini_simpson(audience_counts(w, w.ms.live_rows()))
 
 
 def gini_simpson(counts: np.ndarray) -> np.ndarray:

@@ -51,7 +51,7 @@ def run(w: World, t: Today, rng: np.random.Generator) -> None:
     can = t.active & ms.alive[rows] & ~ms.muted[rows] & ~pop.spammer[p] & (ms.satisfaction[rows] > gp.invite_threshold)
     if w.params.group.entry == "invite_only":
         can &= ADMITTING_ROLES[ms.role[rows]]
-    deg = ties.end[p] - ties.start[p]
+    deg = ties.end[p] - ties.start[p]  # Ties.degree of these rows only, not of every person
     can &= deg > 0
     n_inv = np.where(can, rng.poisson(gp.invite_rate * pop.sociability[p]), 0)
     inviter = np.repeat(p, n_inv).astype(np.int64)
