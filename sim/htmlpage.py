@@ -16,8 +16,9 @@ from typing import Any, Iterable
 
 from sim.plots import CAPTIONS_FILE
 from sim.plots import short_number as num
+from sim.store import revisions_text, run_revisions
 
-__all__ = ["esc", "num", "pct", "fmt_value", "embedded_figures", "figures_section", "page"]
+__all__ = ["esc", "num", "pct", "fmt_value", "provenance", "embedded_figures", "figures_section", "page"]
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;max-width:1100px;margin:2em auto;
@@ -29,7 +30,7 @@ th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:to
 td.num{text-align:right;font-variant-numeric:tabular-nums}.clear{font-weight:600}.unclear{color:#555}
 figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#444;font-size:.92em}
 .swatch{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.3em;vertical-align:-1px}
-details summary{cursor:pointer;color:#0072B2}.guess{color:#a05a00}table.wide{display:block;overflow-x:auto}
+details summary{cursor:pointer;color:#0072B2}.guess,.mixed{color:#a05a00}table.wide{display:block;overflow-x:auto}
 """
 
 
@@ -50,6 +51,24 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(fmt_value(x) for x in v) + "]"
     return str(v)
+
+
+def provenance(manifest: dict[str, Any], keys: Iterable[str], revision_key: str) -> list[str]:
+    """The header items naming ``keys`` of ``manifest``, as HTML.
+
+    The folder's revision (``revision_key``) is the one that last ran in it.
+    If its finished runs were made by more than one revision, each is named
+    with its number of runs instead, so a reader sees the numbers mix code.
+    """
+    revisions = run_revisions(manifest.get("runs", {}))
+    items = []
+    for key in keys:
+        if key == revision_key and len(revisions) > 1:
+            items.append(f"<span class='mixed'>runs made by several git revisions: {esc(revisions_text(revisions))}"
+                         "</span>")
+        elif manifest.get(key):
+            items.append(f"{key.replace('_', ' ')} {esc(manifest[key])}")
+    return items
 
 
 def embedded_figures(folder: Path) -> list[tuple[str, str, str]]:

@@ -22,7 +22,7 @@ import pandas as pd
 from sim.compare import arm_table, verdict_sentence, verdicts
 from sim.metrics import LOWER_IS_BETTER, OUTCOMES
 from sim.params import Params
-from sim.htmlpage import esc, figures_section, fmt_value, num, page
+from sim.htmlpage import esc, figures_section, fmt_value, num, page, provenance
 from sim.plots import arm_colors, scenario_arms
 from sim.store import write_text
 
@@ -122,9 +122,7 @@ def render_report(run_dir: Path) -> str:
     for key, label in (("days", "days"), ("seed", "seed")):
         if key in scenario:
             meta.append(f"{label} {esc(scenario[key])}" if key == "seed" else f"{esc(scenario[key])} {label}")
-    for key in ("package_version", "git_revision", "started", "ended", "status"):
-        if manifest.get(key):
-            meta.append(f"{key.replace('_', ' ')} {esc(manifest[key])}")
+    meta += provenance(manifest, ("package_version", "git_revision", "started", "ended", "status"), "git_revision")
 
     out: list[str] = []
 

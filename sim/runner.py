@@ -39,7 +39,7 @@ import pandas as pd
 from sim.metrics import OUTCOMES, summarize
 from sim.model import CommunityModel
 from sim.scenario import Run, Scenario
-from sim.store import Store, git_revision, write_text
+from sim.store import Store, git_revision, other_revision_warning, write_text
 
 __all__ = ["simulate", "run_scenario", "RunResult", "RunInterrupted", "RunFailed", "OutDirError",
            "check_out_dir", "comparison_text", "default_jobs", "KEYS"]
@@ -150,6 +150,18 @@ def _versions() -> dict[str, Any]:
             "python": platform.python_version(), "mesa": v("mesa"), "numpy": v("numpy"), "pandas": v("pandas")}
 
 
+def _run_entry(meta: dict[str, Any], previous: dict[str, Any], folder_revision: str | None, *,
+               done: bool) -> dict[str, Any]:
+    """A run's manifest entry on (re)start: a finished run keeps what it recorded, a pending one starts afresh.
+
+    Manifests written before each run recorded its revision credit their
+    finished runs to the revision the folder named then (``folder_revision``).
+    """
+    if not done:
+        return {**meta, "status": "pending"}
+    return {"git_revision": folder_revision, **previous, **meta, "status": "done"}
+
+
 def run_scenario(scenario: Scenario, out: str | Path, *, jobs: int | None = None, progress: bool = True,
                  figures: bool = True, log: Callable[[str], None] | None = None) -> RunResult:
     """Run every pending (arm, replicate) of ``scenario`` into the run folder ``out``.
@@ -176,12 +188,12 @@ def run_scenario(scenario: Scenario, out: str | Path, *, jobs: int | None = None
         "arms": [a.name for a in scenario.arms], **_versions(),
         "started": old.get("started") or _now(), "resumed": old.get("resumed", []) + ([_now()] if resumed else []),
         "ended": None, "status": "running",
-        "runs": {rid: {**meta, **{k: v for k, v in old.get("runs", {}).get(rid, {}).items() if k not in meta},
-                       "status": "done" if rid in done else "pending"} for rid, meta in info.items()},
+        "runs": {rid: _run_entry(meta, old.get("runs", {}).get(rid, {}), old.get("git_revision"), done=rid in done)
+                 for rid, meta in info.items()},
     }
-    if resumed and old.get("git_revision") and old["git_revision"] != manifest["git_revision"]:
-        log(f"warning: the {resumed} finished runs in {out} were made by git revision {old['git_revision']}, "
-            f"this is {manifest['git_revision']}; use a new --out to rerun them with this code")
+    warning = other_revision_warning(out, manifest["runs"], manifest["git_revision"])
+    if warning:
+        log(warning)
     store.write_manifest(manifest)
     write_text(out / "scenario.resolved.toml", scenario.resolved_toml(
         {"git_revision": manifest["git_revision"], "package_version": manifest["package_version"]}))
@@ -194,7 +206,7 @@ def run_scenario(scenario: Scenario, out: str | Path, *, jobs: int | None = None
 
     def finished(run_id: str, seconds: float | None, error: str | None = None) -> None:
         entry = manifest["runs"][run_id]
-        entry.update(status="failed" if error else "done", finished=_now())
+        entry.update(status="failed" if error else "done", finished=_now(), git_revision=manifest["git_revision"])
         if error:
             entry["error"] = errors[run_id] = error
         else:
@@ -222,8 +234,8 @@ def run_scenario(scenario: Scenario, out: str | Path, *, jobs: int | None = None
         store.clean()
         now_done = store.done()
         for rid, entry in manifest["runs"].items():
-            if rid in now_done:
-                entry["status"] = "done"
+            if rid in now_done and entry["status"] != "done":
+                entry.update(status="done", git_revision=manifest["git_revision"])
         manifest.update(status="interrupted", ended=_now())
         store.write_manifest(manifest)
         raise RunInterrupted(out, sum(rid in now_done for rid in info), len(runs)) from None

@@ -40,13 +40,15 @@ import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from collections import Counter
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["Store", "atomic_path", "write_text", "write_json", "write_parquet", "git_revision"]
+__all__ = ["Store", "atomic_path", "write_text", "write_json", "write_parquet", "git_revision",
+           "run_revisions", "other_revision_warning", "revisions_text"]
 
 TMP_PREFIX = ".tmp-"
 _UMASK = os.umask(0o022)
@@ -111,6 +113,35 @@ def git_revision(where: str | Path | None = None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return rev + ("+dirty" if dirty else "")
+
+
+def run_revisions(runs: Mapping[str, Mapping[str, Any]]) -> Counter[str | None]:
+    """How many finished runs of a manifest's ``runs`` each git revision made (None: not recorded).
+
+    Every finished run records the revision that computed it, so a folder
+    resumed by newer code says which numbers came from which code.
+    """
+    return Counter(entry.get("git_revision") for entry in runs.values() if entry.get("status") == "done")
+
+
+def revisions_text(counts: Mapping[str | None, int]) -> str:
+    """``counts`` of :func:`run_revisions` as "abc (4 runs), def (2 runs)", most runs first."""
+    return ", ".join(f"{rev or 'unknown revision'} ({n} run{'s' if n != 1 else ''})"
+                     for rev, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+
+
+def other_revision_warning(where: str | Path, runs: Mapping[str, Mapping[str, Any]],
+                           current: str | None) -> str | None:
+    """A warning if finished runs in ``runs`` were made by a git revision other than ``current``, else None.
+
+    Runs whose revision is unknown (made outside a git checkout) are not
+    counted: nothing says they differ.
+    """
+    other = {rev: n for rev, n in run_revisions(runs).items() if rev and rev != current}
+    if not other:
+        return None
+    return (f"warning: {sum(other.values())} finished runs in {where} were made by other code: "
+            f"{revisions_text(other)}; this is {current or 'code outside a git checkout'}. Use a new --out to rerun them with this code")
 
 
 class Store:

@@ -84,6 +84,7 @@ import importlib.metadata
 import itertools
 import json
 import math
+import sys
 import time
 import traceback
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ from sim.executors import DaskExecutor, Executor, InProcessExecutor, ProcessExec
 from sim.params import ParamError, Params, did_you_mean, resolve_key
 from sim.scenario import (ARM_NAME, ScenarioError, apply_overrides, check_integer, check_keys, dumps_toml,
                           parse_toml, read_toml_text, value_error)
-from sim.store import Store, git_revision, write_json, write_parquet, write_text
+from sim.store import Store, git_revision, other_revision_warning, write_json, write_parquet, write_text
 
 __all__ = ["SweepError", "Factor", "OutcomeSpec", "Task", "Sweep", "load_sweep", "parse_sweep",
            "run_seed", "run_sweep", "compact_sweep", "SweepResult", "Executor", "InProcessExecutor",
@@ -790,8 +791,12 @@ def open_sweep(root: str | Path) -> Sweep:
 
 
 def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *,
-              progress: bool = False, flush_seconds: float = 2.0) -> SweepResult:
+              progress: bool = False, flush_seconds: float = 2.0,
+              log: Callable[[str], None] | None = None) -> SweepResult:
     """Run every task of ``sweep`` whose part is missing in ``out``; returns counts.
+
+    Every run records the git revision that made it; ``log`` (default:
+    stderr) is told when finished runs in ``out`` were made by other code.
 
     Parts are written as runs finish; the manifest (status per run, failures
     with their error and parameters) is rewritten at most every
@@ -799,16 +804,23 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
     manifest, say what is done, so a kill between two flushes loses nothing.
     """
     t0 = time.perf_counter()
+    log = log or (lambda msg: print(msg, file=sys.stderr))
     store = prepare(sweep, out)
     tasks = sweep.tasks()
     done = store.done()
     todo = [t for t in tasks if t.run_id not in done]
     manifest = store.read_manifest()
-    runs: dict[str, dict[str, Any]] = {rid: v for rid, v in manifest.get("runs", {}).items()
-                                       if v.get("status") == "failed"}
-    runs.update({t.run_id: {"status": "done"} for t in tasks if t.run_id in done})
+    previous = manifest.get("runs", {})
+    runs: dict[str, dict[str, Any]] = {rid: v for rid, v in previous.items() if v.get("status") == "failed"}
+    # a finished run keeps what it recorded; manifests from before runs recorded their revision credit the folder's
+    runs.update({t.run_id: previous[t.run_id] if previous.get(t.run_id, {}).get("status") == "done"
+                 else {"status": "done", "git_revision": manifest.get("git")} for t in tasks if t.run_id in done})
+    revision = git_revision()
     manifest.update({"kind": "sweep", "name": sweep.name, "fingerprint": sweep.fingerprint(), "seed": sweep.seed,
-                     "version": _version(), "git": git_revision(), "total": len(tasks)})
+                     "version": _version(), "git": revision, "total": len(tasks)})
+    warning = other_revision_warning(store.root, runs, revision)
+    if warning:
+        log(warning)
     manifest.setdefault("started", _now())
     manifest.setdefault("sessions", []).append({"started": _now(), "to_run": len(todo)})
     manifest.pop("finished", None)
@@ -842,9 +854,9 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
             ran += 1
             if rec["status"] == "failed":
                 failed += 1
-                runs[rec["run_id"]] = {k: v for k, v in rec.items() if k != "run_id"}
+                runs[rec["run_id"]] = {**{k: v for k, v in rec.items() if k != "run_id"}, "git_revision": revision}
             else:
-                runs[rec["run_id"]] = {"status": "done", "seconds": round(rec["seconds"], 4)}
+                runs[rec["run_id"]] = {"status": "done", "seconds": round(rec["seconds"], 4), "git_revision": revision}
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(done=len(done) + ran - failed, failed=failed, refresh=False)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sim.compare import mean_ci
-from sim.htmlpage import esc, figures_section, fmt_value, num, page, pct
+from sim.htmlpage import esc, figures_section, fmt_value, num, page, pct, provenance
 from sim.params import Params
 from sim.plots import arm_colors
 from sim.report import CAVEATS
@@ -381,7 +381,7 @@ def render_sweep_report(root: str | Path) -> str:
     meta = [f"{esc(sweep.sampler)} design", f"{sweep.n_samples():,} design points", f"{len(sweep.arms)} arm(s)",
             f"{sweep.replicates} replicate(s)", f"{sweep.days} days", f"seed {sweep.seed}",
             f"{len(df):,} of {sweep.n_runs():,} runs finished"]
-    meta += [f"{k} {esc(manifest[k])}" for k in ("version", "git", "started") if manifest.get(k)]
+    meta += provenance(manifest, ("version", "git", "started"), "git")
     question = sweep.question or sweep.description or "(the sweep states no question)"
 
     body = ["<h2>Findings</h2>"]

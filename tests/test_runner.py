@@ -18,6 +18,7 @@ import sim.runner as runner
 from sim.cli import main
 from sim.metrics import OUTCOMES
 from sim.model import METRIC_COLUMNS, CommunityModel
+from sim.report import render_report
 from sim.runner import RunFailed, RunInterrupted, run_scenario, simulate
 from sim.scenario import load_scenario, parse_scenario
 from sim.store import Store
@@ -181,6 +182,9 @@ def test_a_failing_run_is_reported_and_the_others_are_kept(tmp_path, monkeypatch
     assert main(["run", str(small(tmp_path, replicates=2, days=4)), "--out", str(out), "--jobs", "1",
                  "--no-progress", "--no-figures"]) == 0
     assert "resuming: 3 of 4" in capsys.readouterr().err
+    entry = next(r for r in json.loads((out / "manifest.json").read_text())["runs"].values()
+                 if (r["arm"], r["replicate"]) == ("blast", 1))
+    assert entry["status"] == "done" and "error" not in entry  # the old failure is not carried over
 
 
 def test_more_replicates_reuse_the_finished_ones(tmp_path, capsys, monkeypatch):
@@ -188,13 +192,54 @@ def test_more_replicates_reuse_the_finished_ones(tmp_path, capsys, monkeypatch):
     f = small(tmp_path, replicates=2, days=4)
     out = tmp_path / "out"
     assert main(["run", str(f), "--out", str(out), "--jobs", "1", "--no-progress", "--no-figures"]) == 0
-    Store(out).update_manifest(lambda m: m.update(git_revision="0123abc"))  # as if made by older code
+    assert "warning" not in capsys.readouterr().err
     assert main(["run", str(f), "--out", str(out), "--jobs", "1", "--no-progress", "--no-figures",
                  "--replicates", "3"]) == 0
     err = capsys.readouterr().err
-    assert "resuming: 4 of 6" in err
-    assert "warning: the 4 finished runs" in err and "0123abc" in err
+    assert "resuming: 4 of 6" in err and "warning" not in err
     assert len(pd.read_csv(out / "summary.csv")) == 6
+
+
+def test_runs_made_by_other_code_are_named_on_every_resume(tmp_path, capsys, monkeypatch):
+    def run(revision: str, replicates: int) -> str:
+        monkeypatch.setattr(runner, "git_revision", lambda: revision)
+        assert main(["run", str(small(tmp_path, replicates=replicates, days=4)), "--out", str(out), "--jobs", "1",
+                     "--no-progress", "--no-figures"]) == 0
+        return capsys.readouterr().err
+
+    out = tmp_path / "out"
+    run("aaa1111", 1)
+    err = run("bbb2222", 2)  # newer code adds a replicate
+    assert "warning: 2 finished runs" in err and "aaa1111 (2 runs)" in err and "this is bbb2222" in err
+    err = run("bbb2222", 3)  # and again: the old runs are still there, so is the warning
+    assert "warning: 2 finished runs" in err and "aaa1111 (2 runs)" in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    made_by = {(r["arm"], r["replicate"]): r["git_revision"] for r in manifest["runs"].values()}
+    assert made_by == {(arm, rep): "aaa1111" if rep == 0 else "bbb2222" for arm in ("core", "blast")
+                       for rep in range(3)}
+    assert manifest["git_revision"] == "bbb2222"  # the code that ran last
+    report = render_report(out)
+    assert "several git revisions: bbb2222 (4 runs), aaa1111 (2 runs)" in report
+    assert "git revision bbb2222" not in report
+
+
+def test_a_manifest_without_run_revisions_credits_the_folder_revision(tmp_path, capsys, monkeypatch):
+    f = small(tmp_path, replicates=1, days=4)
+    out = tmp_path / "out"
+    monkeypatch.setattr(runner, "git_revision", lambda: "4567def")
+    assert main(["run", str(f), "--out", str(out), "--jobs", "1", "--no-progress", "--no-figures"]) == 0
+
+    def old_format(m: dict) -> None:  # as written before runs recorded their revision
+        m["git_revision"] = "0123abc"
+        for entry in m["runs"].values():
+            del entry["git_revision"]
+
+    Store(out).update_manifest(old_format)
+    capsys.readouterr()
+    assert main(["run", str(f), "--out", str(out), "--jobs", "1", "--no-progress", "--no-figures"]) == 0
+    assert "warning: 2 finished runs" in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {r["git_revision"] for r in manifest["runs"].values()} == {"0123abc"}
 
 
 @pytest.mark.slow

@@ -222,6 +222,7 @@ def test_failed_runs_are_recorded_and_do_not_stop_the_sweep(tmp_path, monkeypatc
         return real(task, *a)
 
     monkeypatch.setattr(sw, "evaluate", flaky)
+    monkeypatch.setattr(sw, "git_revision", lambda: "aaa1111")
     res = run_sweep(s, tmp_path, InProcessExecutor())
     assert (res.failed, res.ran) == (len(bad), s.n_runs())
     man = json.loads((tmp_path / "manifest.json").read_text())
@@ -232,10 +233,20 @@ def test_failed_runs_are_recorded_and_do_not_stop_the_sweep(tmp_path, monkeypatc
     assert Store(tmp_path).done() == {t.run_id for t in s.tasks()} - bad
 
     monkeypatch.setattr(sw, "evaluate", real)
-    again = run_sweep(s, tmp_path, InProcessExecutor())
+    monkeypatch.setattr(sw, "git_revision", lambda: "bbb2222")  # the fix is newer code
+    said: list[str] = []
+    again = run_sweep(s, tmp_path, InProcessExecutor(), log=said.append)
     assert (again.skipped, again.ran, again.failed) == (s.n_runs() - len(bad), len(bad), 0)
     man = json.loads((tmp_path / "manifest.json").read_text())
     assert man["done"] == s.n_runs() and man["failed"] == 0 and "finished" in man
+    old = s.n_runs() - len(bad)
+    assert said == [f"warning: {old} finished runs in {tmp_path} were made by other code: aaa1111 ({old} runs); "
+                    "this is bbb2222. Use a new --out to rerun them with this code"]
+    assert {k: v["git_revision"] for k, v in man["runs"].items()} == {
+        t.run_id: "bbb2222" if t.run_id in bad else "aaa1111" for t in s.tasks()}
+    assert all("seconds" in v for v in man["runs"].values())  # the old runs keep what they recorded
+    run_sweep(s, tmp_path, InProcessExecutor(), log=said.append)
+    assert len(said) == 2 and said[0] == said[1]  # said again while the old runs are there
 
 
 def test_a_folder_of_another_sweep_is_refused(tmp_path):
