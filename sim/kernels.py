@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["same_group_entries", "co_active_ties", "grow_or_decay", "largest_component",
+__all__ = ["same_group_entries", "co_active_ties", "rows_to_rescan", "grow_or_decay", "largest_component",
            "leading_eigenpair", "bisect_modularity", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
            "stable_order", "row_lower_bound", "row_sums", "inside_ties_csr", "merge_into_rows",
            "copy_rows", "member_totals", "day_totals", "category_counts"]
@@ -171,31 +171,67 @@ def stable_order(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]
 @njit(cache=True, nogil=True)
 def co_active_ties(start: np.ndarray, end: np.ndarray, indices: np.ndarray, strength: np.ndarray,
                    persons: np.ndarray, groups: np.ndarray, group_of: np.ndarray, visit: np.ndarray,
-                   active_row: np.ndarray, active_person: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   active_row: np.ndarray, active_person: np.ndarray, rescan: np.ndarray, kept: np.ndarray,
+                   kept_first: np.ndarray, kept_count: np.ndarray) -> tuple[np.ndarray, ...]:
     """The entries of :func:`same_group_entries` and, in the same pass, whether both ends of each such tie
-    are active: ``(entry, co, social)``, with ``social`` per ``persons[i]`` the summed strength of its ties whose
-    both ends are active (float64, summed in entry order, 0 for an inactive row).
+    are active: ``(entry, co, social, first, count)``, with ``social`` per ``persons[i]`` the summed strength
+    of its ties whose both ends are active (float64, summed in entry order, 0 for an inactive row), and
+    ``first``/``count`` per person where its entries start in ``entry`` and how many there are (0 and -1: not
+    visited).
 
-    One pass instead of two over the ~350 k ties inside groups at 10^5 persons
-    (the second pass read the owners in scattered order).
+    A person ``p`` with ``rescan[p]`` False and ``kept_count[p] >= 0`` copies
+    its entries from an earlier call's ``kept`` (at ``kept_first[p]``) instead of
+    scanning its row: :class:`sim.inside.InsideTies` says whose list can have
+    changed. One pass instead of two over the ~350 k ties inside groups at
+    10^5 persons (the second pass read the owners in scattered order).
     """
     entry = np.empty(_n_entries(start, end, persons), np.int32)  # upper bound: only the first k slots are kept
     co = np.empty(len(entry), np.bool_)
     social = np.zeros(len(persons), np.float64)
+    first = np.zeros(len(group_of), np.int64)
+    count = np.full(len(group_of), -1, np.int64)
     k = 0
     for i in visit:
-        first = k
-        k = _scan_inside(start[persons[i]], end[persons[i]], indices, group_of, groups[i], entry, k)
+        p = persons[i]
+        at = first[p] = k
+        if rescan[p] or kept_count[p] < 0:
+            k = _scan_inside(start[p], end[p], indices, group_of, groups[i], entry, k)
+        else:  # element by element: a slice assignment costs ~100 ns per row in numba
+            for j in range(kept_first[p], kept_first[p] + kept_count[p]):
+                entry[k] = kept[j]
+                k += 1
+        count[p] = k - at
         if not active_row[i]:
-            co[first:k] = False
+            for j in range(at, k):
+                co[j] = False
             continue
         acc = 0.0
-        for j in range(first, k):  # the row's ties inside its group, still in cache
+        for j in range(at, k):  # the row's ties inside its group, still in cache
             c = active_person[indices[entry[j]]]
             co[j] = c
             acc += strength[entry[j]] * c  # adds 0.0 when not co-active (branch-free)
         social[i] = acc
-    return entry[:k], co[:k], social
+    return entry[:k], co[:k], social, first, count
+
+
+@njit(cache=True, nogil=True)
+def rows_to_rescan(group_of: np.ndarray, group_then: np.ndarray, start: np.ndarray, start_then: np.ndarray,
+                   end: np.ndarray, end_then: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Per person: whether its list of ties inside its group can differ from when ``*_then`` were copied.
+
+    It can when the person changed group, when a tie neighbour did (ties are
+    symmetric, so the mover's row names them), or when its tie row changed
+    (ties are only ever added, which moves ``end``).
+    """
+    rescan = np.empty(len(group_of), np.bool_)
+    for p in range(len(group_of)):
+        rescan[p] = start[p] != start_then[p] or end[p] != end_then[p]
+    for p in range(len(group_of)):
+        if group_of[p] != group_then[p]:
+            rescan[p] = True
+            for e in range(start[p], end[p]):
+                rescan[indices[e]] = True
+    return rescan
 
 
 @njit(cache=True, nogil=True)

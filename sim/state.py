@@ -24,6 +24,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from sim.inside import InsideTies
 from sim.kernels import copy_rows, merge_into_rows, row_lower_bound
 from sim.params import Params
 
@@ -503,6 +504,7 @@ class World:
     events: EventLog = field(default_factory=EventLog)
     mission: np.ndarray | None = None  # the operator's stated values (group centre)
     day: int = 0
+    inside: InsideTies = field(default_factory=InsideTies, init=False, repr=False)  # yesterday's inside-group ties
     _sizes: np.ndarray | None = field(default=None, init=False, repr=False)  # members per group, kept by
     # join, leave and move once first asked for (group_sizes is read a few times a day)
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.kernels import co_active_ties, stable_order
-
 __all__ = ["Today", "ORDER"]
 
 
@@ -53,15 +51,13 @@ class Today:
         in person order, which reads the tie arrays front to back); ``co`` says
         whether both ends looked into their group today; ``social`` is per row of
         ``rows`` the summed strength of its co-active ties (float64). Gathered in
-        one compiled pass and shared by the attention phase (social value) and the
+        one compiled pass (rereading only the rows that can have changed since
+        yesterday, :class:`sim.inside.InsideTies`) and shared by the attention phase (social value) and the
         update phase (ties strengthen), which both run after ``active`` is drawn and
         before anyone joins or leaves (a performance cache).
         """
         if self._inside is None:
-            persons = w.ms.person[self.rows]
-            self._inside = co_active_ties(w.ties.start, w.ties.end, w.ties.indices, w.ties.strength, persons,
-                                          w.ms.group[self.rows], w.pop.group, stable_order(persons, w.pop.n)[0],
-                                          self.active, self.active_persons(w))
+            self._inside = w.inside.co_active(w, self.rows, self.active, self.active_persons(w))
         return self._inside
 
     def active_persons(self, w) -> np.ndarray:
