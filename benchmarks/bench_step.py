@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 
 from sim import CommunityModel, Params  # noqa: E402
 from sim.network import build_ties  # noqa: E402
+from sim.policies import ALL_POLICIES  # noqa: E402  (issue 4: the core speed must hold with every family on)
 from sim.state import Population  # noqa: E402
 
 
@@ -38,14 +39,6 @@ def scenario(n_persons: int) -> dict:
     """Parameter overrides of the benchmark scenario at ``n_persons``."""
     return {"n_persons": n_persons, "seeding": "blast", "budget": 0.3 * n_persons,
             "expectation": 0.3, "w_spam": 1.0}
-
-
-ALL_POLICIES = {  # issue 4's target: the core speed must hold with every policy family switched on
-    "role_rules": ["admin_rotation", "distributors", "seniors", "partners", "kol"],
-    "split_rules": ["capacity", "distributor", "tie_community", "segment"],
-    "event_policy": "offline", "elimination_policy": "spam_warnings", "screening": "question",
-    "incentive_policy": "weekly_fund_and_paid_admins",
-}
 
 
 def peak_rss_mb() -> float:

@@ -41,7 +41,7 @@ class InsideTies:
         """
         ties, group_of = w.ties, w.pop.group
         persons = w.ms.person[rows]
-        if self._indices is ties.indices and len(self._group) == len(group_of):
+        if self._indices is ties.indices:
             rescan = rows_to_rescan(group_of, self._group, ties.start, self._start, ties.end, self._end, ties.indices)
         else:  # the first day, or the ties were laid out afresh (every entry moved): nothing is kept
             rescan = np.ones(len(group_of), np.bool_)

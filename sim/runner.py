@@ -39,7 +39,7 @@ import pandas as pd
 from sim.metrics import OUTCOMES, summarize
 from sim.model import CommunityModel
 from sim.scenario import Run, Scenario
-from sim.store import Store, git_revision, other_revision_warning, write_text
+from sim.store import Store, finished_entry, git_revision, other_revision_warning, write_text
 
 __all__ = ["simulate", "run_scenario", "RunResult", "RunInterrupted", "RunFailed", "OutDirError",
            "check_out_dir", "comparison_text", "default_jobs", "KEYS"]
@@ -150,18 +150,6 @@ def _versions() -> dict[str, Any]:
             "python": platform.python_version(), "mesa": v("mesa"), "numpy": v("numpy"), "pandas": v("pandas")}
 
 
-def _run_entry(meta: dict[str, Any], previous: dict[str, Any], folder_revision: str | None, *,
-               done: bool) -> dict[str, Any]:
-    """A run's manifest entry on (re)start: a finished run keeps what it recorded, a pending one starts afresh.
-
-    Manifests written before each run recorded its revision credit their
-    finished runs to the revision the folder named then (``folder_revision``).
-    """
-    if not done:
-        return {**meta, "status": "pending"}
-    return {"git_revision": folder_revision, **previous, **meta, "status": "done"}
-
-
 def run_scenario(scenario: Scenario, out: str | Path, *, jobs: int | None = None, progress: bool = True,
                  figures: bool = True, log: Callable[[str], None] | None = None) -> RunResult:
     """Run every pending (arm, replicate) of ``scenario`` into the run folder ``out``.
@@ -188,8 +176,9 @@ def run_scenario(scenario: Scenario, out: str | Path, *, jobs: int | None = None
         "arms": [a.name for a in scenario.arms], **_versions(),
         "started": old.get("started") or _now(), "resumed": old.get("resumed", []) + ([_now()] if resumed else []),
         "ended": None, "status": "running",
-        "runs": {rid: _run_entry(meta, old.get("runs", {}).get(rid, {}), old.get("git_revision"), done=rid in done)
-                 for rid, meta in info.items()},
+        # a finished run keeps what it recorded, a pending one starts afresh
+        "runs": {rid: {**finished_entry(old.get("runs", {}).get(rid, {}), old.get("git_revision")), **meta}
+                 if rid in done else {**meta, "status": "pending"} for rid, meta in info.items()},
     }
     warning = other_revision_warning(out, manifest["runs"], manifest["git_revision"])
     if warning:

@@ -38,9 +38,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from collections import Counter
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
@@ -48,7 +48,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 __all__ = ["Store", "atomic_path", "write_text", "write_json", "write_parquet", "git_revision",
-           "run_revisions", "other_revision_warning", "revisions_text"]
+           "finished_entry", "run_revisions", "other_revision_warning", "revisions_text"]
 
 TMP_PREFIX = ".tmp-"
 _UMASK = os.umask(0o022)
@@ -124,6 +124,13 @@ def run_revisions(runs: Mapping[str, Mapping[str, Any]]) -> Counter[str | None]:
     return Counter(entry.get("git_revision") for entry in runs.values() if entry.get("status") == "done")
 
 
+def finished_entry(previous: Mapping[str, Any], folder_revision: str | None) -> dict[str, Any]:
+    """The manifest entry of a run found finished on a resume: what it recorded, if the manifest says it is
+    done; manifests from before each run recorded its revision credit it to the folder's (``folder_revision``)."""
+    kept = previous if previous.get("status") == "done" else {}
+    return {"git_revision": folder_revision, **kept, "status": "done"}
+
+
 def revisions_text(counts: Mapping[str | None, int]) -> str:
     """``counts`` of :func:`run_revisions` as "abc (4 runs), def (2 runs)", most runs first."""
     return ", ".join(f"{rev or 'unknown revision'} ({n} run{'s' if n != 1 else ''})"
@@ -141,7 +148,8 @@ def other_revision_warning(where: str | Path, runs: Mapping[str, Mapping[str, An
     if not other:
         return None
     return (f"warning: {sum(other.values())} finished runs in {where} were made by other code: "
-            f"{revisions_text(other)}; this is {current or 'code outside a git checkout'}. Use a new --out to rerun them with this code")
+            f"{revisions_text(other)}; this is {current or 'code outside a git checkout'}. "
+            "Use a new --out to rerun them with this code")
 
 
 class Store:

@@ -100,7 +100,8 @@ from sim.executors import DaskExecutor, Executor, InProcessExecutor, ProcessExec
 from sim.params import ParamError, Params, did_you_mean, resolve_key
 from sim.scenario import (ARM_NAME, ScenarioError, apply_overrides, check_integer, check_keys, dumps_toml,
                           parse_toml, read_toml_text, value_error)
-from sim.store import Store, git_revision, other_revision_warning, write_json, write_parquet, write_text
+from sim.store import (Store, finished_entry, git_revision, other_revision_warning, write_json, write_parquet,
+                       write_text)
 
 __all__ = ["SweepError", "Factor", "OutcomeSpec", "Task", "Sweep", "load_sweep", "parse_sweep",
            "run_seed", "run_sweep", "compact_sweep", "SweepResult", "Executor", "InProcessExecutor",
@@ -812,9 +813,8 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
     manifest = store.read_manifest()
     previous = manifest.get("runs", {})
     runs: dict[str, dict[str, Any]] = {rid: v for rid, v in previous.items() if v.get("status") == "failed"}
-    # a finished run keeps what it recorded; manifests from before runs recorded their revision credit the folder's
-    runs.update({t.run_id: previous[t.run_id] if previous.get(t.run_id, {}).get("status") == "done"
-                 else {"status": "done", "git_revision": manifest.get("git")} for t in tasks if t.run_id in done})
+    runs.update({t.run_id: finished_entry(previous.get(t.run_id, {}), manifest.get("git"))
+                 for t in tasks if t.run_id in done})
     revision = git_revision()
     manifest.update({"kind": "sweep", "name": sweep.name, "fingerprint": sweep.fingerprint(), "seed": sweep.seed,
                      "version": _version(), "git": revision, "total": len(tasks)})

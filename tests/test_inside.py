@@ -10,13 +10,10 @@ from hypothesis import strategies as st
 from sim import CommunityModel
 from sim.inside import InsideTies
 from sim.kernels import co_active_ties, rows_to_rescan
+from sim.policies import ALL_POLICIES
 from sim.state import Ties
 from tests.test_kernels import full_scan, random_world
 
-ALL_POLICIES = {"role_rules": ["admin_rotation", "distributors", "seniors", "partners", "kol"],
-                "split_rules": ["capacity", "distributor", "tie_community", "segment"],
-                "event_policy": "offline", "elimination_policy": "spam_warnings", "screening": "question",
-                "incentive_policy": "weekly_fund_and_paid_admins"}
 
 
 @settings(max_examples=80, deadline=None)
