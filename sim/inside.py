@@ -2,8 +2,9 @@
 
 Attention (social value) and update (ties strengthen or fade) read, once a
 day, every member's ties whose other end is in the member's own group. Finding
-them means reading every member's whole tie row: ~1.6 M entries at 10^5
-persons, to keep ~470 k, the largest single cost of a day with every policy on.
+them means reading every member's whole tie row: ~0.66 M entries on day 100 of
+the 10^5-person benchmark year with every policy on, to keep ~0.17 M; done in full
+every day, it was the largest single cost of such a day.
 
 From one day to the next few of those lists change. A person's list depends
 only on its tie row and on the groups of the person and its tie neighbours, so
