@@ -29,6 +29,7 @@ EXAMPLES = {
   community-sim list parameters
   community-sim report results/demo
   community-sim dashboard --port 8765
+  community-sim split docs/data/karate_club.csv --known docs/data/karate_club_factions.csv
   community-sim sweep experiments/seeding_frontier/sweep.toml --quick""",
     "run": """examples:
   community-sim run scenarios/core_vs_blast.toml
@@ -50,6 +51,14 @@ the same command again to resume.""",
   community-sim report results/sweeps/seeding_frontier # a sweep's report (analysed first if need be)""",
     "dashboard": """examples:
   community-sim dashboard --port 8765  # then open http://127.0.0.1:8765""",
+    "split": """examples:
+  community-sim split docs/data/karate_club.csv --known docs/data/karate_club_factions.csv
+  community-sim split my_group_ties.csv --modularity-min 0.4 --out sides.csv
+
+EDGES is a CSV edge list source,target[,strength] (header optional; strengths any
+numbers >= 0, e.g. counts of interactions; a tie listed twice keeps the larger).
+--known is a CSV node,group naming the group each node went to in a real
+fission. The criteria default to the model's splitting.community_* parameters.""",
 }
 
 
@@ -107,6 +116,23 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     d.add_argument("--port", type=int, default=8765, metavar="P", help="port (default 8765)")
 
+    from sim.params import Params
+
+    defaults = Params().splitting
+    sp_ = sub.add_parser("split", help="would a real group's tie graph split? the tie_community rule on an edge list",
+                         formatter_class=fmt, epilog=EXAMPLES["split"],
+                         description="Apply the tie_community split criteria to the ties of one group: the two "
+                                     "sides and their centres, or the criterion that refuses a split.")
+    sp_.add_argument("edges", metavar="EDGES", help="CSV edge list of the ties among the group's members")
+    sp_.add_argument("--known", metavar="FILE", help="CSV node,group: who went where in a real fission, to compare")
+    sp_.add_argument("--modularity-min", type=float, default=defaults.community_modularity_min, metavar="Q",
+                     help="splitting.community_modularity_min (default %(default)s)")
+    sp_.add_argument("--centre-ratio", type=float, default=defaults.community_centre_ratio, metavar="R",
+                     help="splitting.community_centre_ratio (default %(default)s)")
+    sp_.add_argument("--min-side", type=float, default=defaults.community_min_side, metavar="F",
+                     help="splitting.community_min_side (default %(default)s)")
+    sp_.add_argument("--out", metavar="FILE", help="write node,side,centre to this CSV when the group splits")
+
     try:  # sweep, compact, analyze (sim.sweep_cli registers them; each sets a `handler`)
         from sim.sweep_cli import add_sweep_commands
     except ImportError:
@@ -123,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         handler = getattr(args, "handler", None) or {"run": _run, "validate": _validate, "list": _list,
-                                                     "report": _report, "dashboard": _dashboard}[args.command]
+                                                     "report": _report, "dashboard": _dashboard,
+                                                     "split": _split}[args.command]
         return handler(args)
     except SystemExit as e:  # --help / --version
         return e.code if isinstance(e.code, int) else 0
@@ -146,6 +173,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _err(message: str) -> None:
     print(f"community-sim: {message}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- split
+def _split(args: argparse.Namespace) -> int:
+    from sim.network import EdgeListError
+    from sim.params import Params, ParamError
+    from sim.split_check import KnownGroupsError, check_file, read_known, report_text, sides_csv
+    from sim.store import write_text
+
+    try:
+        Params().with_overrides({"splitting.community_modularity_min": args.modularity_min,
+                                 "splitting.community_centre_ratio": args.centre_ratio,
+                                 "splitting.community_min_side": args.min_side}, where="command line")
+        if args.out and Path(args.out).is_dir():
+            raise UsageError(f"--out {args.out}: is a folder; give the CSV file to write")
+        if args.out:
+            _check_creatable(Path(args.out).parent)
+        check = check_file(args.edges, modularity_min=args.modularity_min, centre_ratio=args.centre_ratio,
+                           min_side=args.min_side)
+        known = read_known(args.known, check.labels) if args.known else None
+    except EdgeListError as e:
+        raise UsageError(f"{e.where}: {e.allowed}") from None
+    except (ParamError, KnownGroupsError) as e:
+        raise UsageError(str(e)) from None
+    print(report_text(check, known))
+    if args.out and check.verdict.split is not None:
+        print(f"sides written to {write_text(args.out, sides_csv(check))}")
+    elif args.out:
+        print(f"no split, so {args.out} was not written")
+    return 0
 
 
 # --------------------------------------------------------------------------- run

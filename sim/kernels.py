@@ -26,10 +26,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["same_group_entries", "co_active_ties", "rows_to_rescan", "grow_or_decay", "largest_component",
-           "leading_eigenpair", "bisect_modularity", "modularity_matvec", "refine_bisection", "judge_bisection", "tree_depths",
-           "stable_order", "row_lower_bound", "row_sums", "inside_ties_csr", "merge_into_rows",
-           "copy_rows", "member_totals", "day_totals", "category_counts"]
+__all__ = ["SPLIT", "TOO_SMALL", "NO_PIECE", "INDIVISIBLE", "SIDE_TOO_SMALL", "LOW_MODULARITY", "NO_CENTRE",
+           "CRUMBS", "same_group_entries", "co_active_ties", "rows_to_rescan", "grow_or_decay",
+           "largest_component", "leading_eigenpair", "bisect_modularity", "smallest_side", "modularity_matvec",
+           "refine_bisection", "judge_bisection", "tree_depths", "stable_order", "row_lower_bound", "row_sums",
+           "inside_ties_csr", "merge_into_rows", "copy_rows", "member_totals", "day_totals", "category_counts"]
+
+# Verdicts of a tie-community check (``bisect_modularity``, ``judge_bisection``): the split is accepted, or the
+# first criterion of ``sim.policies.splitting`` it failed (``splitting.REFUSALS`` words them)
+SPLIT, TOO_SMALL, NO_PIECE, INDIVISIBLE, SIDE_TOO_SMALL, LOW_MODULARITY, NO_CENTRE, CRUMBS = range(8)
 
 
 @njit(cache=True, nogil=True)
@@ -617,11 +622,12 @@ def refine_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, 
 @njit(cache=True, nogil=True)
 def judge_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k: np.ndarray, m2: float,
                     side: np.ndarray, smallest: int, modularity_min: float,
-                    centre_ratio: float) -> tuple[bool, float, int, int, bool]:
+                    centre_ratio: float) -> tuple[int, float, int, int, bool]:
     """Criteria 1-4 of :func:`sim.policies.splitting.bisect` for a bisection ``side`` of a CSR strength matrix.
 
-    Returns ``(accepted, modularity, centre of the staying side, centre of the leaving side, whether the
-    leaving side is ``side``)``. The modularity is summed in index order (numpy sums pairwise), so it
+    Returns ``(verdict, modularity, centre of the staying side, centre of the leaving side, whether the
+    leaving side is ``side``)``: ``SPLIT``, or the first criterion that failed (``SIDE_TOO_SMALL``,
+    ``LOW_MODULARITY``, ``NO_CENTRE``, ``CRUMBS``), with the modularity once it is computed (else 0). The modularity is summed in index order (numpy sums pairwise), so it
     can differ from a numpy sum in the last bits; it is only compared with ``modularity_min``.
     """
     n = len(k)
@@ -629,7 +635,7 @@ def judge_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k
     for i in range(n):
         n_a += side[i]
     if min(n_a, n - n_a) < smallest:
-        return False, 0.0, -1, -1, False
+        return SIDE_TOO_SMALL, 0.0, -1, -1, False
     to_a = np.zeros(n, np.float64)  # each node's strength to side a (as W @ side rounds it)
     for i in range(n):
         acc = 0.0
@@ -646,7 +652,7 @@ def judge_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k
             k_b += k[i]
     Q = (in_a / m2 - (k_a / m2) ** 2) + (in_b / m2 - (k_b / m2) ** 2)
     if Q < modularity_min:
-        return False, Q, -1, -1, False
+        return LOW_MODULARITY, Q, -1, -1, False
     centre = np.full(2, -1, np.int64)  # each side's node of largest strength to its own side
     own = np.full(2, -np.inf)
     for i in range(n):
@@ -658,7 +664,7 @@ def judge_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k
         i = centre[c]
         other = k[i] - to_a[i] if c == 0 else to_a[i]
         if own[c] <= 0 or own[c] < centre_ratio * other:
-            return False, Q, -1, -1, False
+            return NO_CENTRE, Q, -1, -1, False
     first_a = -1  # the larger side stays; at equal sizes, the side holding node 0
     for i in range(n):
         if side[i]:
@@ -667,16 +673,22 @@ def judge_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k
     leave_a = n_a < n - n_a or (n_a == n - n_a and first_a > 0)
     leaving = side.copy() if leave_a else ~side
     if largest_component(indptr, indices, leaving) < smallest:
-        return False, Q, -1, -1, False  # criterion 4: the leaving side is crumbs, not a community
+        return CRUMBS, Q, -1, -1, False  # criterion 4: the leaving side is crumbs, not a community
     if leave_a:
-        return True, Q, centre[1], centre[0], True
-    return True, Q, centre[0], centre[1], False
+        return SPLIT, Q, centre[1], centre[0], True
+    return SPLIT, Q, centre[0], centre[1], False
+
+
+@njit(cache=True, nogil=True)
+def smallest_side(n: int, min_side: float) -> int:
+    """Nodes each side of a split of ``n`` nodes needs: ``max(2, ceil(min_side * n))`` (criteria 2 and 4)."""
+    return max(2, int(np.ceil(min_side * n)))
 
 
 @njit(cache=True, nogil=True)
 def bisect_modularity(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k: np.ndarray, m2: float,
                       start: np.ndarray, tol: float, min_side: float, modularity_min: float,
-                      centre_ratio: float) -> tuple[bool, float, int, int, bool, np.ndarray]:
+                      centre_ratio: float) -> tuple[int, float, int, int, bool, np.ndarray]:
     """:func:`sim.policies.splitting.bisect` of the CSR arrays of a clean strength matrix with strengths ``k``
     (:func:`row_sums`) and ``m2 = k.sum()``, in one call.
 
@@ -684,17 +696,20 @@ def bisect_modularity(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
     over the tied nodes (:func:`leading_eigenpair` from ``start[:tied]``), the
     fine-tuning, the untied nodes to the larger side, and criteria 1-4
     (:func:`judge_bisection`). One compiled call per group instead of a dozen
-    numpy calls of ~10 us each. Returns ``(accepted, modularity, centre of the
+    numpy calls of ~10 us each. Returns ``(verdict, modularity, centre of the
     staying side, centre of the leaving side, whether the leaving side is
-    ``side``, side)``.
+    ``side``, side)``; the verdict is ``SPLIT``, ``TOO_SMALL`` (fewer than two
+    sides' worth of nodes, or no ties), ``NO_PIECE`` (no connected piece as
+    large as a side), ``INDIVISIBLE`` (no bisection raises modularity), or a
+    verdict of :func:`judge_bisection`.
     """
     n = len(indptr) - 1
     side = np.zeros(n, np.bool_)
-    smallest = max(2, int(np.ceil(min_side * n)))
+    smallest = smallest_side(n, min_side)
     if m2 <= 0 or n < 2 * smallest:
-        return False, 0.0, -1, -1, False, side
+        return TOO_SMALL, 0.0, -1, -1, False, side
     if largest_component(indptr, indices, np.ones(n, np.bool_)) < smallest:
-        return False, 0.0, -1, -1, False, side  # criterion 4 cannot hold: no connected piece large enough
+        return NO_PIECE, 0.0, -1, -1, False, side  # criterion 4 cannot hold: no connected piece large enough
     tied = np.flatnonzero(k > 0)  # untied nodes have zero rows in B: left out of the eigenproblem
     kt = k[tied]
     # W restricted to the tied nodes: their rows hold every entry, so dropping the (empty) rows of the
@@ -707,7 +722,7 @@ def bisect_modularity(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
     t_indices = new_index[indices]
     lam, x, _ = leading_eigenpair(t_indptr, t_indices, data, kt, m2, start[: len(tied)], tol)
     if lam <= 1e-9 * m2:
-        return False, 0.0, -1, -1, False, side  # indivisible: no split raises modularity (Newman 2006)
+        return INDIVISIBLE, 0.0, -1, -1, False, side  # no split raises modularity (Newman 2006)
     side[tied] = refine_bisection(t_indptr, t_indices, data, kt, m2, x > 0)
     n_tied, on_side = len(tied), 0
     for i in tied:
@@ -716,9 +731,9 @@ def bisect_modularity(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
     for i in range(n):
         if k[i] == 0:
             side[i] = larger
-    ok, Q, centre_stay, centre_leave, leave_is_side = judge_bisection(indptr, indices, data, k, m2, side, smallest,
-                                                                      modularity_min, centre_ratio)
-    return ok, Q, centre_stay, centre_leave, leave_is_side, side
+    verdict, Q, centre_stay, centre_leave, leave_is_side = judge_bisection(indptr, indices, data, k, m2, side,
+                                                                           smallest, modularity_min, centre_ratio)
+    return verdict, Q, centre_stay, centre_leave, leave_is_side, side
 
 
 @njit(cache=True, nogil=True)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.agents import Group, Operator, Person
 from sim.metrics import day_metrics, group_day_metrics, group_depths
-from sim.network import build_ties, load_edgelist
+from sim.network import build_ties, read_edgelist
 from sim.params import Params
 from sim.phases import (ORDER, Today, attention, churn, content, conversion, elimination, events, growth, incentives,
                         roles, splitting, update)
@@ -95,8 +95,8 @@ class CommunityModel(mesa.Model):
         edges = None
         n = params.population.n_persons
         if params.network.graph == "edgelist":
-            n, *edge_arrays = load_edgelist(params.network.edgelist_path)
-            edges = tuple(edge_arrays)
+            labels, *edge_arrays = read_edgelist(params.network.edgelist_path)
+            n, edges = len(labels), tuple(edge_arrays)
         pop = Population.generate(params, self.stream("population"), n)
         ties = build_ties(params, pop.values, self.stream("network"), edges)
         self.world = World(params=params, pop=pop, ties=ties, groups=Groups(params.population.values_dim))

@@ -18,13 +18,14 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.params import ParamError, Params
 from sim.state import Ties
 
-__all__ = ["EdgeListError", "holme_kim", "homophily_graph", "load_edgelist", "tie_strengths", "build_ties"]
+__all__ = ["EdgeList", "EdgeListError", "holme_kim", "homophily_graph", "read_edgelist", "tie_strengths", "build_ties"]
 
 
 class EdgeListError(ParamError):
@@ -130,18 +131,29 @@ def homophily_graph(values: np.ndarray, mean_degree: float, homophily: float, tr
     return u, v
 
 
-def load_edgelist(path: str | Path) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
+class EdgeList(NamedTuple):
+    """An edge list read from a file: node labels in order of first appearance, and the edges between them."""
+
+    labels: list[str]  # node i is labels[i]
+    u: np.ndarray
+    v: np.ndarray
+    strength: np.ndarray | None  # float32 per edge, or None when the file gives none
+
+
+def read_edgelist(path: str | Path, *, max_strength: float | None = 1.0) -> EdgeList:
     """Read a CSV edge list ``source,target[,strength]`` (a header row is optional).
 
     Node labels may be any strings; they are numbered in order of first
-    appearance. Returns ``(n, u, v, strength or None)``. Raises
-    :class:`EdgeListError` naming the file and line on a missing file, an empty
-    file, a wrong column count, a self-loop, or a strength that is not a number
-    in [0, 1].
+    appearance. A strength must be a number in ``[0, max_strength]`` (the
+    model's tie strengths lie in [0, 1]); ``max_strength=None`` allows any
+    number >= 0, such as counts of interactions. Raises :class:`EdgeListError`
+    naming the file and line on a missing file, an empty file, a wrong column
+    count, a self-loop, or a strength out of range.
     """
     path = Path(path)
     if not path.is_file():
         raise EdgeListError(path, None, "file not found")
+    allowed = f"in [0, {max_strength:g}]" if max_strength is not None else "a number >= 0"
     ids: dict[str, int] = {}
     u, v, s = [], [], []
     try:
@@ -164,8 +176,8 @@ def load_edgelist(path: str | Path) -> tuple[int, np.ndarray, np.ndarray, np.nda
                         w = float(cells[2])
                     except ValueError:
                         raise EdgeListError(path, lineno, f"strength {cells[2]!r} is not a number") from None
-                    if not (math.isfinite(w) and 0.0 <= w <= 1.0):
-                        raise EdgeListError(path, lineno, f"strength {cells[2]} must be in [0, 1]")
+                    if not (math.isfinite(w) and 0.0 <= w <= (math.inf if max_strength is None else max_strength)):
+                        raise EdgeListError(path, lineno, f"strength {cells[2]} must be {allowed}")
                     s.append(w)
                 elif s:
                     raise EdgeListError(path, lineno, "strength missing (earlier rows have one)")
@@ -177,7 +189,7 @@ def load_edgelist(path: str | Path) -> tuple[int, np.ndarray, np.ndarray, np.nda
         raise EdgeListError(path, None, "no edges found")
     if s and len(s) != len(u):
         raise EdgeListError(path, None, "strength given on some rows only")
-    return len(ids), np.array(u), np.array(v), (np.array(s, np.float32) if s else None)
+    return EdgeList(list(ids), np.array(u), np.array(v), np.array(s, np.float32) if s else None)
 
 
 def tie_strengths(k: int, mean: float, rng: np.random.Generator) -> np.ndarray:
@@ -202,7 +214,7 @@ def build_ties(params: Params, values: np.ndarray, rng: np.random.Generator,
     elif net.graph == "homophily":
         u, v = homophily_graph(values, net.mean_degree, net.homophily, net.triad_prob, rng)
     else:
-        raise ParamError("network.graph", net.graph, "an edge list must be loaded with load_edgelist first")
+        raise ParamError("network.graph", net.graph, "an edge list must be loaded with read_edgelist first")
     if s is None:
         s = tie_strengths(len(u), net.tie_strength_mean, rng)
     return Ties.from_edges(n, u, v, s)

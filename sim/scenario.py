@@ -67,7 +67,7 @@ from typing import Any
 import numpy as np
 
 from sim.metrics import OUTCOMES
-from sim.network import EdgeListError, load_edgelist
+from sim.network import EdgeListError, read_edgelist
 from sim.params import ParamError, Params, did_you_mean, resolve_key
 
 __all__ = ["ScenarioError", "Arm", "Run", "Scenario", "load_scenario", "parse_scenario", "from_dict",
@@ -383,7 +383,7 @@ def apply_overrides(start: Params, overrides: dict[str, Any], file: str, field: 
             raise value_error(file, f"{field}.network.edgelist_path".lstrip("."), "",
                                'must name a CSV edge list when network.graph = "edgelist"')
         try:
-            load_edgelist(params.network.edgelist_path)
+            read_edgelist(params.network.edgelist_path)
         except EdgeListError as e:
             raise ScenarioError(file, f"{field}.network.edgelist_path".lstrip("."), str(e)) from None
     return params

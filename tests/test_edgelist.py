@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim import CommunityModel
-from sim.network import EdgeListError, load_edgelist
+from sim.network import EdgeListError, read_edgelist
 
 
 def write(tmp_path, text: str, name: str = "edges.csv"):
@@ -16,8 +16,8 @@ def write(tmp_path, text: str, name: str = "edges.csv"):
 
 def test_edgelist_with_header_labels_and_strengths(tmp_path):
     p = write(tmp_path, "source,target,strength\nann,bob,0.9\nbob,cy,0.2\nann,bob,0.4\n")
-    n, u, v, s = load_edgelist(p)
-    assert n == 3 and len(u) == 3 and s.max() == pytest.approx(0.9)
+    labels, u, v, s = read_edgelist(p)
+    assert labels == ["ann", "bob", "cy"] and len(u) == 3 and s.max() == pytest.approx(0.9)
 
 
 def test_model_runs_on_an_edgelist_and_keeps_the_strongest_duplicate(tmp_path):
@@ -45,7 +45,7 @@ def test_model_runs_on_an_edgelist_and_keeps_the_strongest_duplicate(tmp_path):
 def test_malformed_edgelists_name_file_line_and_problem(tmp_path, text, words):
     p = write(tmp_path, text)
     with pytest.raises(EdgeListError) as err:
-        load_edgelist(p)
+        read_edgelist(p)
     msg = str(err.value)
     assert str(p) in msg and "network.edgelist_path" in msg
     for w in words:
@@ -54,8 +54,8 @@ def test_malformed_edgelists_name_file_line_and_problem(tmp_path, text, words):
 
 def test_missing_and_binary_files(tmp_path):
     with pytest.raises(EdgeListError, match="file not found"):
-        load_edgelist(tmp_path / "nope.csv")
+        read_edgelist(tmp_path / "nope.csv")
     p = tmp_path / "bin.csv"
     p.write_bytes(b"\xff\xfe\x00\x81garbage")
     with pytest.raises(EdgeListError, match="UTF-8"):
-        load_edgelist(p)
+        read_edgelist(p)

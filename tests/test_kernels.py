@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 import scipy.sparse as sp
 
-from sim.kernels import (category_counts, co_active_ties, grow_or_decay, judge_bisection, largest_component, leading_eigenpair,
-                         merge_into_rows, modularity_matvec, refine_bisection, row_lower_bound, row_sums,
+from sim.kernels import (SPLIT, category_counts, co_active_ties, grow_or_decay, judge_bisection, largest_component,
+                         leading_eigenpair, merge_into_rows, modularity_matvec, refine_bisection, row_lower_bound, row_sums,
                          same_group_entries, stable_order)
 from sim.state import Ties
 
@@ -238,8 +238,9 @@ def test_bisection_kernels_equal_numpy(n, m, seed):
     refined = refine_bisection(W.indptr, W.indices, W.data, k, m2, side)
     assert np.array_equal(refined, numpy_refine(W, k, m2, side))
     smallest = max(2, n // 10)
-    ok, Q, c_stay, c_leave, leave_is_side = judge_bisection(W.indptr, W.indices, W.data, k, m2, refined,
-                                                            smallest, 0.2, 1.5)
+    verdict, Q, c_stay, c_leave, leave_is_side = judge_bisection(W.indptr, W.indices, W.data, k, m2, refined,
+                                                                 smallest, 0.2, 1.5)
+    ok = verdict == SPLIT
     want = numpy_judge(W, k, m2, refined, smallest, 0.2, 1.5)
     assert ok == (want is not None)
     if ok:

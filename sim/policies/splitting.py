@@ -73,12 +73,13 @@ from typing import Callable, Iterator
 import numpy as np
 import scipy.sparse as sp
 
-from sim.kernels import bisect_modularity, inside_ties_csr, row_sums, stable_order
+from sim.kernels import (CRUMBS, INDIVISIBLE, LOW_MODULARITY, NO_CENTRE, NO_PIECE, SIDE_TOO_SMALL, SPLIT, TOO_SMALL,
+                         bisect_modularity, inside_ties_csr, row_sums, smallest_side, stable_order)
 from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World, role_set, zero_pad
 
-__all__ = ["NoSplit", "Split", "bisect", "tie_community_split", "POLICIES", "SELECTED_BY",
+__all__ = ["NoSplit", "Split", "Verdict", "judge", "bisect", "tie_community_split", "POLICIES", "SELECTED_BY",
            "group_tie_matrices"]
 
 _EIGEN_TOL = 1e-8  # Lanczos stops at a residual of 1e-8 ||B|| (ARPACK's tolerance here before)
@@ -102,6 +103,37 @@ class Split:
     centres: tuple[int, int]  # centre of stay, centre of leave
 
 
+REFUSALS = {  # why a check found no split, by the kernels' verdict (criteria of the module docstring)
+    TOO_SMALL: "too few nodes or no ties: each side needs {smallest} nodes",
+    NO_PIECE: "no connected piece of {smallest} or more nodes (the ties are crumbs)",
+    INDIVISIBLE: "no bisection raises modularity (the graph is indivisible)",
+    SIDE_TOO_SMALL: "the best bisection leaves a side of fewer than {smallest} nodes",
+    LOW_MODULARITY: "modularity {modularity:.3f} is below {modularity_min}",
+    NO_CENTRE: "a side has no centre tied {centre_ratio} times more strongly to its own side than to the other",
+    CRUMBS: "the smaller side holds no connected piece of {smallest} or more nodes",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a tie-community check found: the split, or which criterion refused it."""
+
+    split: Split | None
+    code: int  # sim.kernels.SPLIT or the refusing criterion (a key of REFUSALS)
+    modularity: float  # of the best bisection; 0 when the check stopped before computing it
+    smallest: int  # nodes each side needs: max(2, ceil(min_side * n))
+    modularity_min: float
+    centre_ratio: float
+
+    @property
+    def reason(self) -> str:
+        """Why there is no split, in words (empty when there is one)."""
+        if self.split is not None:
+            return ""
+        return REFUSALS[self.code].format(smallest=self.smallest, modularity=self.modularity,
+                                          modularity_min=self.modularity_min, centre_ratio=self.centre_ratio)
+
+
 @functools.cache
 def _start_vector(n: int) -> np.ndarray:
     """The Lanczos start: fixed standard normal draws (deterministic, almost surely not orthogonal to the answer;
@@ -111,9 +143,9 @@ def _start_vector(n: int) -> np.ndarray:
     return v
 
 
-def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
-           min_side: float = 0.1) -> Split | None:
-    """Split the nodes of a symmetric strength matrix ``W`` in two communities, or return ``None``.
+def judge(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
+          min_side: float = 0.1) -> Verdict:
+    """Check a symmetric strength matrix ``W`` for two communities: the split, or why there is none.
 
     The criteria are those of the module docstring. Nodes without any tie go to
     the larger side. Deterministic.
@@ -125,23 +157,32 @@ def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_
         W.setdiag(0)
         W.eliminate_zeros()
         W.sum_duplicates()
-    return _bisect_csr(W.indptr, W.indices, W.data, modularity_min=modularity_min, centre_ratio=centre_ratio,
-                       min_side=min_side)
+    return _judge_csr(W.indptr, W.indices, W.data, modularity_min=modularity_min, centre_ratio=centre_ratio,
+                      min_side=min_side)
 
 
-def _bisect_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, modularity_min: float,
-                centre_ratio: float, min_side: float) -> Split | None:
-    """:func:`bisect` of the CSR arrays of a clean strength matrix (symmetric, positive entries, no
+def bisect(W: sp.csr_array | np.ndarray, *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
+           min_side: float = 0.1) -> Split | None:
+    """Split the nodes of a symmetric strength matrix ``W`` in two communities, or return ``None`` (:func:`judge`)."""
+    return judge(W, modularity_min=modularity_min, centre_ratio=centre_ratio, min_side=min_side).split
+
+
+def _judge_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, modularity_min: float,
+               centre_ratio: float, min_side: float) -> Verdict:
+    """:func:`judge` of the CSR arrays of a clean strength matrix (symmetric, positive entries, no
     self-ties, no duplicates), compiled in one call (:func:`sim.kernels.bisect_modularity`)."""
     k = row_sums(indptr, data)  # here, not in the kernel: a cached kernel calling the recursive pairwise sum fails to link
-    ok, Q, centre_stay, centre_leave, leave_is_side, side = bisect_modularity(
-        indptr, indices, data, k, float(k.sum()), _start_vector(len(indptr) - 1), _EIGEN_TOL, min_side,
+    n = len(indptr) - 1
+    code, Q, centre_stay, centre_leave, leave_is_side, side = bisect_modularity(
+        indptr, indices, data, k, float(k.sum()), _start_vector(n), _EIGEN_TOL, min_side,
         modularity_min, centre_ratio)
-    if not ok:
-        return None
-    leave = side if leave_is_side else ~side
-    return Split(stay=np.flatnonzero(~leave), leave=np.flatnonzero(leave), modularity=Q,
-                 centres=(int(centre_stay), int(centre_leave)))
+    split = None
+    if code == SPLIT:
+        leave = side if leave_is_side else ~side
+        split = Split(stay=np.flatnonzero(~leave), leave=np.flatnonzero(leave), modularity=Q,
+                      centres=(int(centre_stay), int(centre_leave)))
+    return Verdict(split=split, code=int(code), modularity=float(Q), smallest=smallest_side(n, min_side),
+                   modularity_min=modularity_min, centre_ratio=centre_ratio)
 
 
 def tie_community_split(G, weight: str = "weight", *, modularity_min: float = 0.3, centre_ratio: float = 2.0,
@@ -178,16 +219,18 @@ def tie_community_split(G, weight: str = "weight", *, modularity_min: float = 0.
     >>> tie_community_split(nx.complete_graph(30))
     Traceback (most recent call last):
     ...
-    sim.policies.splitting.NoSplit: no two well-separated communities with their own centres
+    sim.policies.splitting.NoSplit: no two well-separated communities with their own centres: no bisection raises modularity (the graph is indivisible)
     """
     import networkx as nx
 
     nodes = list(G)
-    W = nx.to_scipy_sparse_array(G, nodelist=nodes, weight=weight, format="csr") if nodes else None
-    split = bisect(W, modularity_min=modularity_min, centre_ratio=centre_ratio, min_side=min_side) if nodes else None
-    if split is None:
-        raise NoSplit("no two well-separated communities with their own centres")
-    return {nodes[i] for i in split.stay}, {nodes[i] for i in split.leave}
+    if not nodes:
+        raise NoSplit("no two well-separated communities with their own centres: the graph has no nodes")
+    W = nx.to_scipy_sparse_array(G, nodelist=nodes, weight=weight, format="csr")
+    verdict = judge(W, modularity_min=modularity_min, centre_ratio=centre_ratio, min_side=min_side)
+    if verdict.split is None:
+        raise NoSplit(f"no two well-separated communities with their own centres: {verdict.reason}")
+    return {nodes[i] for i in verdict.split.stay}, {nodes[i] for i in verdict.split.leave}
 
 
 # ----------------------------------------------------------------------------- in the model
@@ -278,8 +321,8 @@ def tie_community(w: World, t: Today, rng: np.random.Generator) -> None:  # noqa
     checked = np.flatnonzero(np.diff(starts) >= sp_.community_min_size)
     # matrices are gathered before any split: a split moves members of its own group only
     for g, gr, (indptr, indices, data) in group_tie_matrices(w, rows, starts, checked):
-        split = _bisect_csr(indptr, indices, data, modularity_min=sp_.community_modularity_min,
-                            centre_ratio=sp_.community_centre_ratio, min_side=sp_.community_min_side)
+        split = _judge_csr(indptr, indices, data, modularity_min=sp_.community_modularity_min,
+                           centre_ratio=sp_.community_centre_ratio, min_side=sp_.community_min_side).split
         if split is None:
             continue
         child = w.new_group(parent=g, cause=Cause.TIE_COMMUNITY, owner=int(w.ms.person[gr[split.centres[1]]]))

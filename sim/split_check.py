@@ -1,0 +1,161 @@
+"""The ``tie_community`` split rule applied to a real group's tie graph [000-2].
+
+``community-sim split EDGES.csv`` reads the ties among a group's members (an
+edge list; strengths optional, e.g. counts of interactions), applies the
+criteria the model's ``tie_community`` rule uses (:mod:`sim.policies.splitting`,
+with the ``splitting.community_*`` parameters) and says whether the group would
+split, along which line and around which centres, or which criterion refuses
+it. With ``--known FILE`` (``node,group``: who went where in a fission that
+happened) it counts the nodes the rule places as they went, the check against
+real-world fissions the rule was written for. ``docs/data/`` holds Zachary's
+karate club, the classic one (Zachary 1977, J. Anthropol. Res. 33:452): ties
+counted over the contexts two members met in, and the faction each member
+joined when the club split.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from sim.network import read_edgelist
+from sim.policies.splitting import Verdict, judge
+from sim.state import Ties
+
+__all__ = ["SplitCheck", "KnownGroupsError", "check_file", "read_known", "agreement", "report_text", "sides_csv"]
+
+
+SHOWN = 40  # labels listed per side in the terminal (--out writes all)
+
+
+class KnownGroupsError(ValueError):
+    """A ``--known`` file is missing or malformed (names file, line and problem)."""
+
+    def __init__(self, path: str | Path, line: int | None, problem: str):
+        super().__init__(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
+
+
+@dataclass(frozen=True)
+class SplitCheck:
+    """A group's tie graph (from a file) and what the split rule found in it."""
+
+    path: Path
+    labels: list[str]  # node i is labels[i]
+    n_ties: int
+    weighted: bool  # strengths came from the file (else every tie counts 1)
+    verdict: Verdict
+
+
+def check_file(path: str | Path, *, modularity_min: float, centre_ratio: float, min_side: float) -> SplitCheck:
+    """Read the edge list at ``path`` and apply the split criteria.
+
+    Strengths may be any numbers >= 0; a tie listed twice (say once each way)
+    keeps its strongest entry, as when the model loads an edge list. Raises
+    :class:`sim.network.EdgeListError` on a bad file.
+    """
+    labels, u, v, strength = read_edgelist(path, max_strength=None)
+    n = len(labels)
+    ties = Ties.from_edges(n, u, v, np.ones(len(u), np.float32) if strength is None else strength)
+    indptr, indices, s = ties.csr()
+    W = sp.csr_array((s.astype(np.float64), indices, indptr), shape=(n, n))
+    return SplitCheck(Path(path), labels, int(len(indices) // 2), strength is not None,
+                      judge(W, modularity_min=modularity_min, centre_ratio=centre_ratio, min_side=min_side))
+
+
+def read_known(path: str | Path, labels: list[str]) -> dict[str, str]:
+    """Read ``node,group`` rows (a header row ``node,group`` is optional): the group each node went to.
+
+    Exactly two groups; every node must be one of ``labels`` (the edge list's)
+    and appear once. Nodes of the edge list that the file leaves out are not
+    counted in :func:`agreement`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise KnownGroupsError(path, None, "file not found")
+    known_labels, known = set(labels), {}
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            for lineno, row in enumerate(csv.reader(fh), start=1):
+                cells = [c.strip() for c in row]
+                if not any(cells) or (lineno == 1 and cells == ["node", "group"]):
+                    continue
+                if len(cells) != 2 or not all(cells):
+                    raise KnownGroupsError(path, lineno, f"expected 2 non-empty columns (node,group), got {row}")
+                node, group = cells
+                if node not in known_labels:
+                    raise KnownGroupsError(path, lineno, f"node {node!r} has no tie in the edge list")
+                if node in known:
+                    raise KnownGroupsError(path, lineno, f"node {node!r} is listed twice")
+                known[node] = group
+    except UnicodeDecodeError:
+        raise KnownGroupsError(path, None, "not a UTF-8 text CSV file") from None
+    groups = sorted(set(known.values()))
+    if len(groups) != 2:
+        raise KnownGroupsError(path, None, f"needs exactly 2 groups, found {len(groups)}: {groups}")
+    return known
+
+
+def agreement(check: SplitCheck, known: dict[str, str]) -> tuple[int, int, list[str]]:
+    """``(placed as they went, nodes with a known group, the others' labels)`` for a check that split.
+
+    The two sides are matched to the two known groups the way that places more
+    nodes correctly (a side has no name of its own).
+    """
+    split = check.verdict.split
+    assert split is not None, "agreement needs a split"
+    side = np.zeros(len(check.labels), bool)
+    side[split.leave] = True
+    nodes = [i for i, label in enumerate(check.labels) if label in known]
+    first = known[check.labels[nodes[0]]]
+    went = np.array([known[check.labels[i]] == first for i in nodes])
+    same = went == side[nodes]
+    if same.sum() * 2 < len(nodes):
+        same = ~same
+    return int(same.sum()), len(nodes), [check.labels[i] for i, ok in zip(nodes, same) if not ok]
+
+
+def report_text(check: SplitCheck, known: dict[str, str] | None = None) -> str:
+    """What the check found, in a few lines for the terminal."""
+    v, labels = check.verdict, check.labels
+    lines = [f"{check.path}: {len(labels)} nodes, {check.n_ties} ties "
+             f"({'strengths from the file' if check.weighted else 'no strengths: every tie counts 1'})",
+             f"rule: modularity >= {v.modularity_min}, each side's centre tied {v.centre_ratio}x more strongly to "
+             f"its own side than to the other, each side >= {v.smallest} nodes, the smaller one holding a "
+             f"connected piece that large"]
+    if v.split is None:
+        lines.append(f"no split: {v.reason}")
+        return "\n".join(lines)
+    lines.append(f"splits in two (modularity {v.modularity:.3f}):")
+    for name, nodes, centre in (("stays ", v.split.stay, v.split.centres[0]),
+                                ("leaves", v.split.leave, v.split.centres[1])):
+        names = sorted((labels[i] for i in nodes), key=_natural)
+        shown = ", ".join(names[:SHOWN]) + (f", ... ({len(names) - SHOWN} more)" if len(names) > SHOWN else "")
+        lines.append(f"  {name} {len(nodes):>4} nodes around {labels[centre]}: {shown}")
+    if known is not None:
+        right, total, wrong = agreement(check, known)
+        lines.append(f"against the known groups: {right} of {total} nodes placed as they went ({right / total:.0%})"
+                     + (f"; the others: {', '.join(wrong)}" if wrong else ""))
+    return "\n".join(lines)
+
+
+def _natural(label: str) -> tuple:
+    """Sort key: numeric labels by value, before the others in text order."""
+    return (0, int(label), "") if label.isascii() and label.isdigit() else (1, 0, label)
+
+
+def sides_csv(check: SplitCheck) -> str:
+    """``node,side,centre`` rows (side ``stay`` or ``leave``; centre 1 for each side's centre) of a check that split."""
+    split = check.verdict.split
+    assert split is not None, "sides_csv needs a split"
+    leave, centres = set(split.leave.tolist()), set(split.centres)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["node", "side", "centre"])
+    writer.writerows([label, "leave" if i in leave else "stay", int(i in centres)] for i, label in enumerate(check.labels))
+    return out.getvalue()
+
