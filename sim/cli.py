@@ -53,7 +53,7 @@ the same command again to resume.""",
   community-sim dashboard --port 8765  # then open http://127.0.0.1:8765""",
     "split": """examples:
   community-sim split docs/data/karate_club.csv --known docs/data/karate_club_factions.csv
-  community-sim split my_group_ties.csv --modularity-min 0.4 --out sides.csv
+  community-sim split my_group_ties.csv --modularity-min 0.4 --out sides.csv --figure sides.png
 
 EDGES is a CSV edge list source,target[,strength] (header optional; strengths any
 numbers >= 0, e.g. counts of interactions; a tie listed twice keeps the larger).
@@ -132,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     sp_.add_argument("--min-side", type=float, default=defaults.community_min_side, metavar="F",
                      help="splitting.community_min_side (default %(default)s)")
     sp_.add_argument("--out", metavar="FILE", help="write node,side,centre to this CSV when the group splits")
+    sp_.add_argument("--figure", metavar="FILE", help="draw the tie graph by side to this .png, .svg or .pdf")
 
     try:  # sweep, compact, analyze (sim.sweep_cli registers them; each sets a `handler`)
         from sim.sweep_cli import add_sweep_commands
@@ -186,10 +187,13 @@ def _split(args: argparse.Namespace) -> int:
         Params().with_overrides({"splitting.community_modularity_min": args.modularity_min,
                                  "splitting.community_centre_ratio": args.centre_ratio,
                                  "splitting.community_min_side": args.min_side}, where="command line")
-        if args.out and Path(args.out).is_dir():
-            raise UsageError(f"--out {args.out}: is a folder; give the CSV file to write")
-        if args.out:
-            _check_creatable(Path(args.out).parent)
+        for flag, target in (("--out", args.out), ("--figure", args.figure)):
+            if target and Path(target).is_dir():
+                raise UsageError(f"{flag} {target}: is a folder; give the file to write")
+            if target:
+                _check_creatable(Path(target).parent)
+        if args.figure and Path(args.figure).suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise UsageError(f"--figure {args.figure}: must end in .png, .svg or .pdf")
         check = check_file(args.edges, modularity_min=args.modularity_min, centre_ratio=args.centre_ratio,
                            min_side=args.min_side)
         known = read_known(args.known, check.labels) if args.known else None
@@ -202,6 +206,11 @@ def _split(args: argparse.Namespace) -> int:
         print(f"sides written to {write_text(args.out, sides_csv(check))}")
     elif args.out:
         print(f"no split, so {args.out} was not written")
+    if args.figure:
+        from sim.plots import write_figure
+        from sim.split_check import split_figure
+
+        print(f"figure written to {write_figure(split_figure(check, known), args.figure)}")
     return 0
 
 

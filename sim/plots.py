@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +34,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter, MaxNLocator
 
 from sim.compare import mean_ci
+from sim.store import atomic_path, write_text
 
-__all__ = ["RunTables", "load_run", "arm_colors", "save_figure", "plot_run", "trajectories",
+__all__ = ["RunTables", "load_run", "arm_colors", "new_figure", "save_figure", "write_figure", "plot_run", "trajectories",
            "group_sizes", "fission_tree", "lorenz", "cohort_retention", "network_snapshot",
            "outcome_heatmap", "beats_heatmap", "sensitivity_bars", "short_number", "CAPTIONS_FILE"]
 
@@ -108,7 +108,8 @@ def arm_colors(arms: list[str]) -> dict[str, str]:
     return {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(arms)}
 
 
-def _figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
+    """An empty figure of ``width`` x ``height`` inches in the house style (constrained layout)."""
     import matplotlib
 
     with matplotlib.rc_context(STYLE):
@@ -117,25 +118,23 @@ def _figure(width: float, height: float) -> Figure:
 
 def save_figure(fig: Figure, out_dir: Path, stem: str, caption: str) -> list[Path]:
     """Write ``stem.png`` and ``stem.svg`` into ``out_dir`` (atomically) and record ``caption``."""
-    import matplotlib
-
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    with matplotlib.rc_context(STYLE):
-        for fmt in ("png", "svg"):
-            path = out_dir / f"{stem}.{fmt}"
-            tmp = out_dir / f".{stem}.{fmt}.tmp"
-            fig.savefig(tmp, format=fmt)
-            os.replace(tmp, path)
-            paths.append(path)
+    paths = [write_figure(fig, out_dir / f"{stem}.{fmt}") for fmt in ("png", "svg")]
     captions_path = out_dir / CAPTIONS_FILE
     captions = json.loads(captions_path.read_text(encoding="utf-8")) if captions_path.exists() else {}
     captions[stem] = caption
-    tmp = out_dir / f".{CAPTIONS_FILE}.tmp"
-    tmp.write_text(json.dumps(captions, indent=1, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, captions_path)
+    write_text(captions_path, json.dumps(captions, indent=1, ensure_ascii=False))
     return paths
+
+
+def write_figure(fig: Figure, path: str | Path) -> Path:
+    """Write ``fig`` to ``path`` atomically, in the format its suffix names (``.png``, ``.svg``, ``.pdf``)."""
+    import matplotlib
+
+    path = Path(path)
+    with matplotlib.rc_context(STYLE), atomic_path(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip(".").lower())
+    return path
 
 
 def _empty(ax: Axes, text: str) -> None:
@@ -162,7 +161,7 @@ def trajectories(metrics: pd.DataFrame, arms: list[str] | None = None,
     arms = arms or list(dict.fromkeys(metrics["arm"].astype(str)))
     colors = arm_colors(arms)
     n_rep = metrics.groupby("arm", observed=True)["replicate"].nunique()
-    fig = _figure(*figsize)
+    fig = new_figure(*figsize)
     axes = fig.subplots(2, 3, sharex=True)
     for ax, (col, panel_title, unit, cumulative) in zip(axes.flat, TRAJECTORY_PANELS):
         for arm in arms:
@@ -190,7 +189,7 @@ def trajectories(metrics: pd.DataFrame, arms: list[str] | None = None,
 def group_sizes(group_metrics: pd.DataFrame, arms: list[str]) -> Figure:
     """Distribution of group sizes at the horizon, per arm, pooled over replicates (CCDF)."""
     colors = arm_colors(arms)
-    fig = _figure(6, 4)
+    fig = new_figure(6, 4)
     ax = fig.subplots()
     drawn = False
     for arm in arms:
@@ -242,7 +241,7 @@ def fission_tree(groups: pd.DataFrame, group_metrics: pd.DataFrame, arms: list[s
     Marker area is proportional to the group's members at the horizon (hollow when
     empty), colour gives the cause that opened it.
     """
-    fig = _figure(5.2 * max(1, len(arms)), 4.2)
+    fig = new_figure(5.2 * max(1, len(arms)), 4.2)
     axes = np.atleast_1d(fig.subplots(1, max(1, len(arms)), squeeze=False)[0])
     causes_seen: set[str] = set()
     for ax, arm in zip(axes, arms):
@@ -310,7 +309,7 @@ def lorenz(members: pd.DataFrame, metrics: pd.DataFrame, arms: list[str]) -> Fig
     """
     colors = arm_colors(arms)
     grid = np.linspace(0, 1, 201)
-    fig = _figure(6, 5)
+    fig = new_figure(6, 5)
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], color="#999999", lw=0.8, ls=":", label="perfect equality")
     for arm in arms:
@@ -365,7 +364,7 @@ def cohort_retention(events: pd.DataFrame, metrics: pd.DataFrame, arms: list[str
     """
     horizon = int(metrics["day"].max())
     n_weeks = horizon // week + 1
-    fig = _figure(4.6 * max(1, len(arms)) + 0.8, 4.2)
+    fig = new_figure(4.6 * max(1, len(arms)) + 0.8, 4.2)
     axes = np.atleast_1d(fig.subplots(1, max(1, len(arms)), squeeze=False)[0])
     spells = _spells(events) if len(events) else pd.DataFrame()
     image = None
@@ -413,7 +412,7 @@ def network_snapshot(events: pd.DataFrame, arms: list[str], ties: pd.DataFrame |
     """
     import networkx as nx
 
-    fig = _figure(5.2 * max(1, len(arms)), 5.4)
+    fig = new_figure(5.2 * max(1, len(arms)), 5.4)
     axes = np.atleast_1d(fig.subplots(1, max(1, len(arms)), squeeze=False)[0])
     group_cmap = ListedColormap(["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377",
                                  "#BBBBBB"][:-1])
@@ -516,7 +515,7 @@ def outcome_heatmap(df: pd.DataFrame, x: str, y: str, value: str, *, arms: list[
     vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     ncol = min(len(cells), 4)
     nrow = math.ceil(len(cells) / ncol)
-    fig = _figure(1.2 + 3.6 * ncol, 0.9 + 3.3 * nrow)
+    fig = new_figure(1.2 + 3.6 * ncol, 0.9 + 3.3 * nrow)
     axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False).ravel())
     colors = arm_colors(arms) if arms else {}
     for ax, (arm, cell) in zip(axes, cells):
@@ -547,7 +546,7 @@ def beats_heatmap(df: pd.DataFrame, x: str, y: str, outcome: str, arm_a: str, ar
     d = wide[arm_a] - wide[arm_b]
     win = ((d < 0) if lower_is_better else (d > 0)).astype(float) + 0.5 * (d == 0)
     cell = win[d.notna()].groupby(level=[y, x]).mean().unstack(x).sort_index(ascending=False)
-    fig = _figure(6.4, 4.8)
+    fig = new_figure(6.4, 4.8)
     ax = fig.subplots()
     im = ax.imshow(cell.to_numpy(float), aspect="auto", cmap="RdBu", vmin=0, vmax=1)
     _label_grid(ax, cell, x, y, fmt="{:.0%}".format, dark=lambda v: abs(v - 0.5) > 0.3)
@@ -594,7 +593,7 @@ def sensitivity_bars(df: pd.DataFrame) -> Figure:
     sobol = {"S1", "ST"} <= set(df.columns)
     outcomes = list(dict.fromkeys(df["outcome"]))
     n_par = df["parameter"].nunique()
-    fig = _figure(4.2 * len(outcomes), 1.2 + 0.32 * n_par)
+    fig = new_figure(4.2 * len(outcomes), 1.2 + 0.32 * n_par)
     axes = np.atleast_1d(fig.subplots(1, len(outcomes), squeeze=False)[0])
     for ax, outcome in zip(axes, outcomes):
         sub = df[df["outcome"] == outcome].sort_values("ST" if sobol else "mu_star")

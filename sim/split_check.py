@@ -17,20 +17,26 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
+from matplotlib.figure import Figure
+
 from sim.network import read_edgelist
+from sim.plots import PALETTE, new_figure
 from sim.policies.splitting import Verdict, judge
 from sim.state import Ties
 
-__all__ = ["SplitCheck", "KnownGroupsError", "check_file", "read_known", "agreement", "report_text", "sides_csv"]
+__all__ = ["SplitCheck", "KnownGroupsError", "check_file", "read_known", "agreement", "report_text", "sides_csv",
+           "split_figure"]
 
 
 SHOWN = 40  # labels listed per side in the terminal (--out writes all)
+LABELLED = 80  # the figure writes node labels up to this many nodes
 
 
 class KnownGroupsError(ValueError):
@@ -49,6 +55,7 @@ class SplitCheck:
     n_ties: int
     weighted: bool  # strengths came from the file (else every tie counts 1)
     verdict: Verdict
+    ties: tuple[np.ndarray, np.ndarray, np.ndarray]  # (u, v, strength) of each tie once, u < v
 
 
 def check_file(path: str | Path, *, modularity_min: float, centre_ratio: float, min_side: float) -> SplitCheck:
@@ -63,8 +70,11 @@ def check_file(path: str | Path, *, modularity_min: float, centre_ratio: float, 
     ties = Ties.from_edges(n, u, v, np.ones(len(u), np.float32) if strength is None else strength)
     indptr, indices, s = ties.csr()
     W = sp.csr_array((s.astype(np.float64), indices, indptr), shape=(n, n))
-    return SplitCheck(Path(path), labels, int(len(indices) // 2), strength is not None,
-                      judge(W, modularity_min=modularity_min, centre_ratio=centre_ratio, min_side=min_side))
+    row = np.repeat(np.arange(n), np.diff(indptr))
+    once = row < indices
+    return SplitCheck(Path(path), labels, int(once.sum()), strength is not None,
+                      judge(W, modularity_min=modularity_min, centre_ratio=centre_ratio, min_side=min_side),
+                      (row[once], indices[once].astype(np.int64), s[once]))
 
 
 def read_known(path: str | Path, labels: list[str]) -> dict[str, str]:
@@ -159,3 +169,53 @@ def sides_csv(check: SplitCheck) -> str:
     writer.writerows([label, "leave" if i in leave else "stay", int(i in centres)] for i, label in enumerate(check.labels))
     return out.getvalue()
 
+
+
+def split_figure(check: SplitCheck, known: dict[str, str] | None = None) -> Figure:
+    """The group's tie graph, members coloured by side, the two centres as stars, and (with ``known``) the
+    members placed unlike the real fission ringed in red. Edge width follows tie strength; spring layout
+    with a fixed seed, so the picture is the same on every run."""
+    import networkx as nx
+
+    v, labels = check.verdict, check.labels
+    u, w, s = check.ties
+    G = nx.Graph()
+    G.add_nodes_from(range(len(labels)))
+    G.add_weighted_edges_from(zip(u.tolist(), w.tolist(), (s / s.max()).tolist()))
+    pos = nx.spring_layout(G, seed=1, iterations=200)
+    xy = np.array([pos[i] for i in range(len(labels))])
+    fig = new_figure(7.0, 6.4)
+    ax = fig.subplots()
+    ax.set_axis_off()
+    nx.draw_networkx_edges(G, pos, ax=ax, width=[0.3 + 2.2 * d["weight"] for *_, d in G.edges(data=True)],
+                           alpha=0.35, edge_color="#555555")
+    side = np.zeros(len(labels), int)
+    colours = np.full(len(labels), "#BBBBBB", dtype=object)
+    if v.split is not None:
+        side[v.split.leave] = 1
+        colours = np.where(side == 1, PALETTE[1], PALETTE[0])
+        for k, name in ((0, "stays"), (1, "leaves")):
+            ax.scatter([], [], s=40, color=PALETTE[k], label=f"{name} ({(side == k).sum()})")
+    ax.scatter(xy[:, 0], xy[:, 1], s=90, c=list(colours), edgecolors="white", linewidths=0.8, zorder=2)
+    if v.split is not None:
+        c = list(v.split.centres)
+        ax.scatter(xy[c, 0], xy[c, 1], s=420, marker="*", c=[PALETTE[0], PALETTE[1]], edgecolors="black",
+                   linewidths=0.9, zorder=3, label="centres")
+    subtitle = ""
+    if known is not None and v.split is not None:
+        right, total, wrong = agreement(check, known)
+        subtitle = f"\n{right} of {total} members placed as they went in the real fission"
+        wrong_idx = [labels.index(x) for x in wrong]
+        if wrong_idx:
+            ax.scatter(xy[wrong_idx, 0], xy[wrong_idx, 1], s=300, facecolors="none", edgecolors="#CC0000",
+                       linewidths=1.8, zorder=4, label="placed unlike the real fission")
+    if len(labels) <= LABELLED:
+        for i, (x, y) in enumerate(xy):
+            ax.annotate(labels[i], (x, y), ha="center", va="center", fontsize=6, zorder=5,
+                        color="white" if v.split is not None else "black")
+    verdict = (f"splits in two, modularity {v.modularity:.2f}" if v.split is not None else f"no split: {v.reason}")
+    ax.set_title(textwrap.fill(f"{check.path.name}: {len(labels)} members, {check.n_ties} ties; {verdict}", 80)
+                 + subtitle)
+    if v.split is not None:
+        ax.legend(loc="lower left", fontsize=8, ncol=2)
+    return fig

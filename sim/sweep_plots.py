@@ -38,7 +38,7 @@ def frontier(df: pd.DataFrame, x: str, y: str, outcome: str, arm_a: str, arm_b: 
     win = ((d < 0) if lower_is_better else (d > 0)).astype(float) + 0.5 * (d == 0)
     p = win[d.notna()].groupby(level="sample").mean()
     pts = df.drop_duplicates("sample").set_index("sample").loc[p.index, [x, y]].astype(float).to_numpy()
-    fig = plots._figure(6.4, 5.0)
+    fig = plots.new_figure(6.4, 5.0)
     ax = fig.subplots()
     if len(p) >= 5:
         tf = [np.log if lg else (lambda v: v) for lg in log]
@@ -81,7 +81,7 @@ def arm_bars(df: pd.DataFrame, outcomes: list[str], arms: list[str]) -> Figure:
 
     cols = min(4, len(outcomes))
     rows = -(-len(outcomes) // cols)
-    fig = plots._figure(3.2 * cols, 2.6 * rows)
+    fig = plots.new_figure(3.2 * cols, 2.6 * rows)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
     colors = plots.arm_colors(arms)
     for ax, outcome in zip(axes, outcomes):

@@ -11,7 +11,7 @@ from sim import kernels
 from sim.cli import main
 from sim.network import EdgeListError, read_edgelist
 from sim.policies.splitting import REFUSALS, NoSplit, judge, tie_community_split
-from sim.split_check import KnownGroupsError, agreement, check_file, read_known
+from sim.split_check import KnownGroupsError, agreement, check_file, read_known, split_figure
 
 DATA = Path(__file__).resolve().parents[1] / "docs" / "data"
 KARATE, FACTIONS = DATA / "karate_club.csv", DATA / "karate_club_factions.csv"
@@ -129,6 +129,23 @@ def test_cli_split_prints_the_sides_compares_and_writes_them(tmp_path, capsys):
     assert sorted(r.split(",")[0] for r in rows[1:] if r.endswith(",1")) == ["1", "34"]
 
 
+def test_the_figure_marks_sides_centres_and_the_misplaced_member():
+    check = check_file(KARATE, modularity_min=0.3, centre_ratio=2.0, min_side=0.1)
+    ax = split_figure(check, read_known(FACTIONS, check.labels)).axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["stays (18)", "leaves (16)", "centres", "placed unlike the real fission"]
+    assert "33 of 34 members placed as they went" in ax.get_title()
+    refused = check_file(KARATE, modularity_min=0.45, centre_ratio=2.0, min_side=0.1)
+    assert "no split: modularity 0.404 is below 0.45" in split_figure(refused).axes[0].get_title()
+
+
+def test_cli_split_draws_the_figure(tmp_path, capsys):
+    fig = tmp_path / "sides.svg"
+    assert main(["split", str(KARATE), "--figure", str(fig)]) == 0
+    assert f"figure written to {fig}" in capsys.readouterr().out
+    assert fig.read_text().lstrip().startswith("<?xml") and "karate_club.csv" in fig.read_text()
+
+
 def test_cli_split_says_why_not_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "sides.csv"
     assert main(["split", str(KARATE), "--modularity-min", "0.45", "--out", str(out)]) == 0
@@ -140,6 +157,7 @@ def test_cli_split_says_why_not_and_writes_nothing(tmp_path, capsys):
     (["--modularity-min", "2"], ["splitting.community_modularity_min", "[0, 1]"]),
     (["--known", "nope.csv"], ["nope.csv", "file not found"]),
     (["--out", "."], ["--out", "is a folder"]),
+    (["--figure", "sides.txt"], ["--figure", ".png, .svg or .pdf"]),
 ])
 def test_cli_split_rejects_bad_input_before_any_work(capsys, args, words):
     assert main(["split", str(KARATE), *args]) == 2
