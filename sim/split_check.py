@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-
 from matplotlib.figure import Figure
 
 from sim.network import read_edgelist
@@ -52,10 +51,13 @@ class SplitCheck:
 
     path: Path
     labels: list[str]  # node i is labels[i]
-    n_ties: int
     weighted: bool  # strengths came from the file (else every tie counts 1)
     verdict: Verdict
     ties: tuple[np.ndarray, np.ndarray, np.ndarray]  # (u, v, strength) of each tie once, u < v
+
+    @property
+    def n_ties(self) -> int:
+        return len(self.ties[0])
 
 
 def check_file(path: str | Path, *, modularity_min: float, centre_ratio: float, min_side: float) -> SplitCheck:
@@ -72,7 +74,7 @@ def check_file(path: str | Path, *, modularity_min: float, centre_ratio: float, 
     W = sp.csr_array((s.astype(np.float64), indices, indptr), shape=(n, n))
     row = np.repeat(np.arange(n), np.diff(indptr))
     once = row < indices
-    return SplitCheck(Path(path), labels, int(once.sum()), strength is not None,
+    return SplitCheck(Path(path), labels, strength is not None,
                       judge(W, modularity_min=modularity_min, centre_ratio=centre_ratio, min_side=min_side),
                       (row[once], indices[once].astype(np.int64), s[once]))
 
@@ -181,7 +183,7 @@ def split_figure(check: SplitCheck, known: dict[str, str] | None = None) -> Figu
     u, w, s = check.ties
     G = nx.Graph()
     G.add_nodes_from(range(len(labels)))
-    G.add_weighted_edges_from(zip(u.tolist(), w.tolist(), (s / s.max()).tolist()))
+    G.add_weighted_edges_from(zip(u.tolist(), w.tolist(), (s / max(float(s.max()), 1e-300)).tolist()))
     pos = nx.spring_layout(G, seed=1, iterations=200)
     xy = np.array([pos[i] for i in range(len(labels))])
     fig = new_figure(7.0, 6.4)
