@@ -54,11 +54,13 @@ the same command again to resume.""",
     "split": """examples:
   community-sim split docs/data/karate_club.csv --known docs/data/karate_club_factions.csv
   community-sim split my_group_ties.csv --modularity-min 0.4 --out sides.csv --figure sides.png
+  community-sim split results/demo --arm core --group 0     # a simulated group at the end of the run
 
 EDGES is a CSV edge list source,target[,strength] (header optional; strengths any
 numbers >= 0, e.g. counts of interactions; a tie listed twice keeps the larger).
 --known is a CSV node,group naming the group each node went to in a real
-fission. The criteria default to the model's splitting.community_* parameters.""",
+fission. The criteria default to the model's splitting.community_* parameters
+(the model checks groups of splitting.community_min_size members or more).""",
 }
 
 
@@ -123,14 +125,18 @@ def _parser() -> argparse.ArgumentParser:
                          formatter_class=fmt, epilog=EXAMPLES["split"],
                          description="Apply the tie_community split criteria to the ties of one group: the two "
                                      "sides and their centres, or the criterion that refuses a split.")
-    sp_.add_argument("edges", metavar="EDGES", help="CSV edge list of the ties among the group's members")
+    sp_.add_argument("edges", metavar="EDGES", help="CSV edge list of the ties among the group's members, or a "
+                                                    "results folder of `community-sim run` (with --group)")
+    sp_.add_argument("--group", type=int, metavar="G", help="with a results folder: the group to check, at the end of the run")
+    sp_.add_argument("--arm", metavar="ARM", help="with a results folder: the arm (default: the first)")
+    sp_.add_argument("--replicate", type=int, default=0, metavar="R", help="with a results folder: the replicate (default 0)")
     sp_.add_argument("--known", metavar="FILE", help="CSV node,group: who went where in a real fission, to compare")
-    sp_.add_argument("--modularity-min", type=float, default=defaults.community_modularity_min, metavar="Q",
-                     help="splitting.community_modularity_min (default %(default)s)")
-    sp_.add_argument("--centre-ratio", type=float, default=defaults.community_centre_ratio, metavar="R",
-                     help="splitting.community_centre_ratio (default %(default)s)")
-    sp_.add_argument("--min-side", type=float, default=defaults.community_min_side, metavar="F",
-                     help="splitting.community_min_side (default %(default)s)")
+    for flag, name, metavar in (("--modularity-min", "community_modularity_min", "Q"),
+                                ("--centre-ratio", "community_centre_ratio", "R"),
+                                ("--min-side", "community_min_side", "F")):
+        sp_.add_argument(flag, type=float, metavar=metavar,
+                         help=f"splitting.{name} (default: the arm's, for a results folder; else "
+                              f"{getattr(defaults, name)})")
     sp_.add_argument("--out", metavar="FILE", help="write node,side,centre to this CSV when the group splits")
     sp_.add_argument("--figure", metavar="FILE", help="draw the tie graph by side to this .png, .svg or .pdf")
 
@@ -180,13 +186,13 @@ def _err(message: str) -> None:
 def _split(args: argparse.Namespace) -> int:
     from sim.network import EdgeListError
     from sim.params import Params, ParamError
-    from sim.split_check import KnownGroupsError, check_file, read_known, report_text, sides_csv
+    from sim.split_check import SplitInputError, check_file, check_group, read_known, report_text, sides_csv
     from sim.store import write_text
 
     try:
-        Params().with_overrides({"splitting.community_modularity_min": args.modularity_min,
-                                 "splitting.community_centre_ratio": args.centre_ratio,
-                                 "splitting.community_min_side": args.min_side}, where="command line")
+        given = {"community_modularity_min": args.modularity_min, "community_centre_ratio": args.centre_ratio,
+                 "community_min_side": args.min_side}
+        Params().with_overrides({f"splitting.{k}": v for k, v in given.items() if v is not None}, where="command line")
         for flag, target in (("--out", args.out), ("--figure", args.figure)):
             if target and Path(target).is_dir():
                 raise UsageError(f"{flag} {target}: is a folder; give the file to write")
@@ -194,12 +200,20 @@ def _split(args: argparse.Namespace) -> int:
                 _check_creatable(Path(target).parent)
         if args.figure and Path(args.figure).suffix.lower() not in (".png", ".svg", ".pdf"):
             raise UsageError(f"--figure {args.figure}: must end in .png, .svg or .pdf")
-        check = check_file(args.edges, modularity_min=args.modularity_min, centre_ratio=args.centre_ratio,
-                           min_side=args.min_side)
+        criteria = {"modularity_min": args.modularity_min, "centre_ratio": args.centre_ratio,
+                    "min_side": args.min_side}
+        if Path(args.edges).is_dir():
+            if args.group is None:
+                raise UsageError(f"{args.edges} is a results folder: name the group to check with --group G")
+            check = check_group(args.edges, args.group, arm=args.arm, replicate=args.replicate, **criteria)
+        elif args.group is not None or args.arm is not None:
+            raise UsageError(f"--group and --arm need a results folder; {args.edges} is not one")
+        else:
+            check = check_file(args.edges, **criteria)
         known = read_known(args.known, check.labels) if args.known else None
     except EdgeListError as e:
         raise UsageError(f"{e.where}: {e.allowed}") from None
-    except (ParamError, KnownGroupsError) as e:
+    except (ParamError, SplitInputError) as e:
         raise UsageError(str(e)) from None
     print(report_text(check, known))
     if args.out and check.verdict.split is not None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import textwrap
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +27,12 @@ import scipy.sparse as sp
 from matplotlib.figure import Figure
 
 from sim.network import read_edgelist
+from sim.params import Params, SplittingParams
 from sim.plots import PALETTE, new_figure
 from sim.policies.splitting import Verdict, judge
 from sim.state import Ties
 
-__all__ = ["SplitCheck", "KnownGroupsError", "check_file", "read_known", "agreement", "report_text", "sides_csv",
+__all__ = ["SplitCheck", "SplitInputError", "check_edges", "check_file", "check_group", "read_known", "agreement", "report_text", "sides_csv",
            "split_figure"]
 
 
@@ -38,8 +40,8 @@ SHOWN = 40  # labels listed per side in the terminal (--out writes all)
 LABELLED = 80  # the figure writes node labels up to this many nodes
 
 
-class KnownGroupsError(ValueError):
-    """A ``--known`` file is missing or malformed (names file, line and problem)."""
+class SplitInputError(ValueError):
+    """A ``--known`` file or a run folder is missing or malformed (names file, line and problem)."""
 
     def __init__(self, path: str | Path, line: int | None, problem: str):
         super().__init__(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
@@ -49,34 +51,110 @@ class KnownGroupsError(ValueError):
 class SplitCheck:
     """A group's tie graph (from a file) and what the split rule found in it."""
 
-    path: Path
+    source: str  # what was checked: a file, or a group of a run folder
     labels: list[str]  # node i is labels[i]
     weighted: bool  # strengths came from the file (else every tie counts 1)
     verdict: Verdict
     ties: tuple[np.ndarray, np.ndarray, np.ndarray]  # (u, v, strength) of each tie once, u < v
+    notes: tuple[str, ...] = ()  # what to keep in mind when comparing with the model's own checks
 
     @property
     def n_ties(self) -> int:
         return len(self.ties[0])
 
 
-def check_file(path: str | Path, *, modularity_min: float, centre_ratio: float, min_side: float) -> SplitCheck:
-    """Read the edge list at ``path`` and apply the split criteria.
+def check_edges(source: str, labels: list[str], u: np.ndarray, v: np.ndarray, strength: np.ndarray | None, *,
+                modularity_min: float | None = None, centre_ratio: float | None = None, min_side: float | None = None,
+                splitting: SplittingParams | None = None, notes: tuple[str, ...] = ()) -> SplitCheck:
+    """Apply the split criteria to the ties ``(u[i], v[i])`` among the nodes ``labels`` (untied nodes count too).
 
-    Strengths may be any numbers >= 0; a tie listed twice (say once each way)
-    keeps its strongest entry, as when the model loads an edge list. Raises
-    :class:`sim.network.EdgeListError` on a bad file.
+    ``strength`` may be any numbers >= 0 (None: every tie counts 1); a tie
+    given twice (say once each way) keeps its strongest entry, as when the
+    model loads an edge list. Criteria left ``None`` come from ``splitting``
+    (default: the model's default parameters).
     """
-    labels, u, v, strength = read_edgelist(path, max_strength=None)
+    sp_ = splitting or Params().splitting
+    modularity_min = sp_.community_modularity_min if modularity_min is None else modularity_min
+    centre_ratio = sp_.community_centre_ratio if centre_ratio is None else centre_ratio
+    min_side = sp_.community_min_side if min_side is None else min_side
     n = len(labels)
+    if n < sp_.community_min_size:
+        notes += (f"the model checks only groups of {sp_.community_min_size} or more members "
+                  "(splitting.community_min_size)",)
     ties = Ties.from_edges(n, u, v, np.ones(len(u), np.float32) if strength is None else strength)
     indptr, indices, s = ties.csr()
     W = sp.csr_array((s.astype(np.float64), indices, indptr), shape=(n, n))
     row = np.repeat(np.arange(n), np.diff(indptr))
     once = row < indices
-    return SplitCheck(Path(path), labels, strength is not None,
+    return SplitCheck(source, labels, strength is not None,
                       judge(W, modularity_min=modularity_min, centre_ratio=centre_ratio, min_side=min_side),
-                      (row[once], indices[once].astype(np.int64), s[once]))
+                      (row[once], indices[once].astype(np.int64), s[once]), notes)
+
+
+def check_file(path: str | Path, **criteria: float | None) -> SplitCheck:
+    """:func:`check_edges` of the edge list at ``path`` (strengths any numbers >= 0).
+
+    Raises :class:`sim.network.EdgeListError` on a bad file.
+    """
+    labels, u, v, strength = read_edgelist(path, max_strength=None)
+    return check_edges(str(path), labels, u, v, strength, **criteria)
+
+
+def check_group(run_dir: str | Path, group: int, *, arm: str | None = None, replicate: int = 0,
+                **criteria: float | None) -> SplitCheck:
+    """:func:`check_edges` of group ``group`` at the end of a run: its members (``members.parquet``, labelled by
+    person id) and the ties among them (``ties.parquet``), of ``arm`` (default: the first) and ``replicate``.
+
+    Criteria left ``None`` are the arm's own (``scenario.resolved.toml``). The
+    members are numbered in membership order, as the model's own check numbers
+    them, so a split into equal halves keeps the same side (the one holding the
+    first member) and the verdict is the model's.
+    Raises :class:`SplitInputError` naming what is missing and what there is.
+    """
+    import pandas as pd
+
+    from sim.plots import scenario_arms
+
+    run_dir = Path(run_dir)
+    tables = {}
+    for name in ("members", "ties"):
+        path = run_dir / f"{name}.parquet"
+        if not path.is_file():
+            raise SplitInputError(run_dir, None, f"no {name}.parquet: not a folder written by `community-sim run`")
+        tables[name] = pd.read_parquet(path)
+    members, ties = tables["members"], tables["ties"]
+    arms = [a for a in scenario_arms(run_dir) if a in set(members["arm"])] or sorted(set(members["arm"]))
+    arm = arms[0] if arm is None else arm
+    if arm not in arms:
+        raise SplitInputError(run_dir, None, f"--arm {arm!r}: the run's arms are {', '.join(arms)}")
+    reps = sorted(set(members.loc[members["arm"] == arm, "replicate"]))
+    if replicate not in reps:
+        raise SplitInputError(run_dir, None, f"--replicate {replicate}: arm {arm!r} has replicates {reps[0]}-{reps[-1]}")
+    mine = members[(members["arm"] == arm) & (members["replicate"] == replicate)]
+    persons = mine.loc[mine["group"] == group, "person"].to_numpy()  # in membership order, as the model numbers them
+    if len(persons) < 2:
+        sizes = mine["group"].value_counts().head(8)
+        listed = ", ".join(f"#{g} ({k} members)" for g, k in sizes.items())
+        raise SplitInputError(run_dir, None, f"--group {group}: it has {len(persons)} members at the end of arm "
+                                             f"{arm!r} replicate {replicate}; its largest groups: {listed}")
+    t = ties[(ties["arm"] == arm) & (ties["replicate"] == replicate)]
+    t = t[t["u"].isin(persons) & t["v"].isin(persons)]
+    order = np.argsort(persons)
+    u = order[np.searchsorted(persons, t["u"].to_numpy(), sorter=order)]
+    v = order[np.searchsorted(persons, t["v"].to_numpy(), sorter=order)]
+    splitting = _arm_splitting(run_dir, arm)
+    notes = () if "tie_community" in splitting.split_rules else (
+        f"arm {arm} does not use the tie_community rule (splitting.split_rules = {list(splitting.split_rules)}), "
+        "so the model never checks this group",)
+    return check_edges(f"{run_dir} arm {arm} replicate {replicate} group #{group}", [str(p) for p in persons],
+                       u, v, t["strength"].to_numpy(np.float32), splitting=splitting, notes=notes, **criteria)
+
+
+def _arm_splitting(run_dir: Path, arm: str) -> SplittingParams:
+    """The splitting parameters an arm of a run folder ran with (the defaults when the folder does not say)."""
+    path = run_dir / "scenario.resolved.toml"
+    resolved = tomllib.loads(path.read_text(encoding="utf-8")).get("resolved", {}) if path.is_file() else {}
+    return Params().with_overrides(resolved[arm]).splitting if arm in resolved else Params().splitting
 
 
 def read_known(path: str | Path, labels: list[str]) -> dict[str, str]:
@@ -88,7 +166,7 @@ def read_known(path: str | Path, labels: list[str]) -> dict[str, str]:
     """
     path = Path(path)
     if not path.is_file():
-        raise KnownGroupsError(path, None, "file not found")
+        raise SplitInputError(path, None, "file not found")
     known_labels, known = set(labels), {}
     try:
         with path.open(newline="", encoding="utf-8") as fh:
@@ -97,18 +175,18 @@ def read_known(path: str | Path, labels: list[str]) -> dict[str, str]:
                 if not any(cells) or (lineno == 1 and cells == ["node", "group"]):
                     continue
                 if len(cells) != 2 or not all(cells):
-                    raise KnownGroupsError(path, lineno, f"expected 2 non-empty columns (node,group), got {row}")
+                    raise SplitInputError(path, lineno, f"expected 2 non-empty columns (node,group), got {row}")
                 node, group = cells
                 if node not in known_labels:
-                    raise KnownGroupsError(path, lineno, f"node {node!r} has no tie in the edge list")
+                    raise SplitInputError(path, lineno, f"node {node!r} has no tie in the edge list")
                 if node in known:
-                    raise KnownGroupsError(path, lineno, f"node {node!r} is listed twice")
+                    raise SplitInputError(path, lineno, f"node {node!r} is listed twice")
                 known[node] = group
     except UnicodeDecodeError:
-        raise KnownGroupsError(path, None, "not a UTF-8 text CSV file") from None
+        raise SplitInputError(path, None, "not a UTF-8 text CSV file") from None
     groups = sorted(set(known.values()))
     if len(groups) != 2:
-        raise KnownGroupsError(path, None, f"needs exactly 2 groups, found {len(groups)}: {groups}")
+        raise SplitInputError(path, None, f"needs exactly 2 groups, found {len(groups)}: {groups}")
     return known
 
 
@@ -134,11 +212,12 @@ def agreement(check: SplitCheck, known: dict[str, str]) -> tuple[int, int, list[
 def report_text(check: SplitCheck, known: dict[str, str] | None = None) -> str:
     """What the check found, in a few lines for the terminal."""
     v, labels = check.verdict, check.labels
-    lines = [f"{check.path}: {len(labels)} nodes, {check.n_ties} ties "
-             f"({'strengths from the file' if check.weighted else 'no strengths: every tie counts 1'})",
+    lines = [f"{check.source}: {len(labels)} nodes, {check.n_ties} ties "
+             f"({'strengths given' if check.weighted else 'no strengths: every tie counts 1'})",
              f"rule: modularity >= {v.modularity_min}, each side's centre tied {v.centre_ratio}x more strongly to "
              f"its own side than to the other, each side >= {v.smallest} nodes, the smaller one holding a "
              f"connected piece that large"]
+    lines += [f"note: {note}" for note in check.notes]
     if v.split is None:
         lines.append(f"no split: {v.reason}")
         return "\n".join(lines)
@@ -216,7 +295,7 @@ def split_figure(check: SplitCheck, known: dict[str, str] | None = None) -> Figu
             ax.annotate(labels[i], (x, y), ha="center", va="center", fontsize=6, zorder=5,
                         color="white" if v.split is not None else "black")
     verdict = (f"splits in two, modularity {v.modularity:.2f}" if v.split is not None else f"no split: {v.reason}")
-    ax.set_title(textwrap.fill(f"{check.path.name}: {len(labels)} members, {check.n_ties} ties; {verdict}", 80)
+    ax.set_title(textwrap.fill(f"{check.source}: {len(labels)} members, {check.n_ties} ties; {verdict}", 80)
                  + subtitle)
     if v.split is not None:
         ax.legend(loc="lower left", fontsize=8, ncol=2)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 
-from sim import kernels
+from sim import CommunityModel, kernels
 from sim.cli import main
 from sim.network import EdgeListError, read_edgelist
 from sim.policies.splitting import REFUSALS, NoSplit, judge, tie_community_split
-from sim.split_check import KnownGroupsError, agreement, check_file, read_known, split_figure
+from sim.policies import ALL_POLICIES
+from sim.policies.splitting import _judge_csr, _members_by_group, group_tie_matrices
+from sim.split_check import SplitInputError, agreement, check_file, check_group, read_known, split_figure
 
 DATA = Path(__file__).resolve().parents[1] / "docs" / "data"
 KARATE, FACTIONS = DATA / "karate_club.csv", DATA / "karate_club_factions.csv"
@@ -113,7 +116,7 @@ def test_edge_lists_for_checks_take_counts_but_not_negative_strengths(tmp_path):
 def test_bad_known_files_name_the_line_and_the_problem(tmp_path, text, words):
     p = tmp_path / "known.csv"
     p.write_text(text)
-    with pytest.raises(KnownGroupsError) as err:
+    with pytest.raises(SplitInputError) as err:
         read_known(p, [str(i) for i in range(1, 35)])
     assert all(w in str(err.value) for w in words) and str(p) in str(err.value)
 
@@ -136,7 +139,7 @@ def test_the_figure_marks_sides_centres_and_the_misplaced_member():
     assert legend == ["stays (18)", "leaves (16)", "centres", "placed unlike the real fission"]
     assert "33 of 34 members placed as they went" in ax.get_title()
     refused = check_file(KARATE, modularity_min=0.45, centre_ratio=2.0, min_side=0.1)
-    assert "no split: modularity 0.404 is below 0.45" in split_figure(refused).axes[0].get_title()
+    assert "no split: modularity 0.404 is below 0.45" in split_figure(refused).axes[0].get_title().replace("\n", " ")
 
 
 def test_cli_split_draws_the_figure(tmp_path, capsys):
@@ -170,3 +173,76 @@ def test_cli_split_names_the_file_and_line_of_a_bad_edge_list(tmp_path, capsys):
     p.write_text("a,b\nc\n")
     assert main(["split", str(p)]) == 2
     assert f"{p}:2: expected 2 or 3 columns" in capsys.readouterr().err
+
+
+def write_run_tables(model: CommunityModel, folder: Path, arm: str = "a") -> Path:
+    """The end-of-run ``members`` and ``ties`` tables of ``model`` as a run folder holds them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in (("members", model.members()), ("ties", model.member_ties())):
+        df.insert(0, "replicate", 0)
+        df.insert(0, "arm", arm)
+        df.to_parquet(folder / f"{name}.parquet")
+    return folder
+
+
+def test_a_simulated_group_read_back_from_its_tables_gets_the_models_own_verdict(tmp_path):
+    model = CommunityModel(rng=2, n_persons=3000, seeding="blast", budget=900, expectation=0.3, **ALL_POLICIES)
+    model.run(40)
+    run = write_run_tables(model, tmp_path / "run")
+    w, sp_ = model.world, model.world.params.splitting
+    rows, starts = _members_by_group(w)
+    groups = np.flatnonzero(np.diff(starts) >= 4)
+    verdicts = set()
+    for g, gr, csr in group_tie_matrices(w, rows, starts, groups):
+        own = _judge_csr(*csr, modularity_min=sp_.community_modularity_min, centre_ratio=sp_.community_centre_ratio,
+                         min_side=sp_.community_min_side)
+        check = check_group(run, int(g), arm="a")
+        assert check.verdict.code == own.code and len(check.labels) == len(gr)
+        if own.split is not None:  # the same members leave, also when the halves are equal
+            assert {int(check.labels[i]) for i in check.verdict.split.leave} == set(w.ms.person[gr[own.split.leave]].tolist())
+        verdicts.add(own.code)
+    assert len(groups) >= 10 and kernels.SPLIT in verdicts and len(verdicts) >= 2
+
+
+def test_cli_split_of_a_run_folder_notes_when_the_arm_never_checks(tmp_path, capsys):
+    model = CommunityModel(rng=1, n_persons=1500, seeding="blast", budget=400).run(10)
+    run = write_run_tables(model, tmp_path / "run")
+    assert main(["split", str(run), "--group", "0"]) == 0
+    out = capsys.readouterr().out
+    assert f"{run} arm a replicate 0 group #0: " in out
+    assert "note: arm a does not use the tie_community rule" in out  # no scenario.resolved.toml: the defaults
+    assert main(["split", str(run)]) == 2 and "--group G" in capsys.readouterr().err
+    assert main(["split", str(run), "--group", "999"]) == 2
+    assert "its largest groups: #0" in capsys.readouterr().err
+    assert main(["split", str(run), "--group", "0", "--arm", "b"]) == 2 and "arms are a" in capsys.readouterr().err
+    assert main(["split", str(KARATE), "--group", "0"]) == 2 and "need a results folder" in capsys.readouterr().err
+
+
+def test_a_run_folder_check_uses_the_arms_own_criteria(tmp_path, capsys):
+    from sim.runner import run_scenario
+    from sim.scenario import parse_scenario
+
+    toml = """
+[scenario]
+name = "fission"
+replicates = 1
+days = 8
+seed = 5
+[base]
+n_persons = 1500
+[arms.plain]
+seeding = "core"
+[arms.fission]
+seeding = "core"
+split_rules = ["capacity", "tie_community"]
+community_modularity_min = 0.25
+"""
+    path = tmp_path / "fission.toml"
+    path.write_text(toml)
+    run = tmp_path / "run"
+    run_scenario(parse_scenario(toml, str(path)), run, jobs=1, progress=False, figures=False)
+    check = check_group(run, 0, arm="fission")
+    assert check.verdict.modularity_min == 0.25 and not any("tie_community" in n for n in check.notes)
+    assert check_group(run, 0).verdict.modularity_min == 0.3  # the first arm, plain, with the default
+    assert main(["split", str(run), "--group", "0", "--arm", "fission", "--modularity-min", "0.5"]) == 0
+    assert "rule: modularity >= 0.5" in capsys.readouterr().out
