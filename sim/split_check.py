@@ -10,7 +10,9 @@ happened) it counts the nodes the rule places as they went, the check against
 real-world fissions the rule was written for. ``docs/data/`` holds Zachary's
 karate club, the classic one (Zachary 1977, J. Anthropol. Res. 33:452): ties
 counted over the contexts two members met in, and the faction each member
-joined when the club split.
+joined when the club split. ``community-sim split RESULTS_DIR --group G`` checks
+a simulated group at the end of a run instead, with its arm's criteria
+(:func:`check_group`), and reaches the model's own verdict.
 """
 
 from __future__ import annotations
@@ -178,7 +180,7 @@ def read_known(path: str | Path, labels: list[str]) -> dict[str, str]:
                     raise SplitInputError(path, lineno, f"expected 2 non-empty columns (node,group), got {row}")
                 node, group = cells
                 if node not in known_labels:
-                    raise SplitInputError(path, lineno, f"node {node!r} has no tie in the edge list")
+                    raise SplitInputError(path, lineno, f"node {node!r} is not one of the checked group's nodes")
                 if node in known:
                     raise SplitInputError(path, lineno, f"node {node!r} is listed twice")
                 known[node] = group

@@ -108,7 +108,7 @@ def test_edge_lists_for_checks_take_counts_but_not_negative_strengths(tmp_path):
 
 
 @pytest.mark.parametrize("text, words", [
-    ("1,Mr. Hi\n99,Officer\n", [":2", "'99' has no tie"]),
+    ("1,Mr. Hi\n99,Officer\n", [":2", "'99' is not one of"]),
     ("1,Mr. Hi\n1,Officer\n", [":2", "listed twice"]),
     ("1,Mr. Hi,extra\n", [":1", "2 non-empty columns"]),
     ("1,A\n2,B\n3,C\n", ["exactly 2 groups", "found 3"]),
