@@ -1,12 +1,14 @@
 """``report.html``: one self-contained page a team can read without us.
 
 It reads only the run folder (``summary.csv``, ``scenario.resolved.toml``,
-``manifest.json``, ``figures/``) and writes one HTML file with every image
-embedded (base64 PNG), no script and no network access. Sections: the question,
+``manifest.json``, ``events.parquet``, ``figures/``) and writes one HTML file
+with every image embedded (base64 PNG), no script and no network access. Sections: the question,
 the arms and how they differ, a verdict per outcome in plain words with its
 uncertainty (the sentences of :func:`sim.compare.verdict_sentence`, so the words
-always match the numbers), the figures with captions, the parameters with
-units and sources (``Params.specs()``), and the caveats.
+always match the numbers), the member flows behind them (joins, silences,
+departures and removals by cause, from ``events.parquet``; :mod:`sim.flows`),
+the figures with captions, the parameters with units and sources
+(``Params.specs()``), and the caveats.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from sim.compare import arm_table, verdict_sentence, verdicts
+from sim.flows import EVENT_COLUMNS, largest_differences, member_flows
 from sim.metrics import LOWER_IS_BETTER, OUTCOMES
 from sim.params import Params
 from sim.htmlpage import esc, figures_section, fmt_value, num, page, provenance
@@ -145,14 +148,11 @@ def render_report(run_dir: Path) -> str:
         f"<th><span class='swatch' style='background:{colors[a]}'></span>{esc(a)}</th>" for a in arms) + "</tr>")
     for outcome in outcomes:
         better = "lower is better" if outcome in LOWER_IS_BETTER else "higher is better"
-        cells = []
-        for a in arms:
-            r = table[(table.outcome == outcome) & (table.arm == a)].iloc[0]
-            ci = f" [{num(r['lo'])}, {num(r['hi'])}]" if math.isfinite(r["lo"]) else ""
-            cells.append(f"<td class='num'>{num(r['mean'])}{ci}</td>")
+        cells = [_mean_cell(table[(table.outcome == outcome) & (table.arm == a)].iloc[0]) for a in arms]
         out.append(f"<tr><td><b>{esc(outcome)}</b><br><span class='meta'>{esc(OUTCOMES[outcome])}; {better}"
                    f"</span></td>{''.join(cells)}</tr>")
     out.append("</table><p class='meta'>Mean over replicates [95 % interval].</p>")
+    out += flows_section(run_dir, summary, arms, colors)
 
     # arms --------------------------------------------------------------------------
     params = {a: arm_params(doc, a) for a in arms}
@@ -207,6 +207,47 @@ def render_report(run_dir: Path) -> str:
     out += [f"<li>{esc(c)}</li>" for c in (*extra, *CAVEATS)]
     out.append("</ul>")
     return page(name, "report", meta, question, out)
+
+
+def flows_section(run_dir: Path, summary: pd.DataFrame, arms: list[str], colors: dict[str, str]) -> list[str]:
+    """The "why" next to the verdicts: per arm, the member flows of the event log (:mod:`sim.flows`), with the
+    flows that differ most between arms named first. Empty when the folder has no ``events.parquet``."""
+    path = run_dir / "events.parquet"
+    if not path.exists():
+        return []
+    table, order = member_flows(pd.read_parquet(path, columns=EVENT_COLUMNS), summary)
+    if not order:
+        return []
+    stats = arm_table(table, order)
+    cell = stats.set_index(["outcome", "arm"])
+    means = stats.pivot(index="outcome", columns="arm", values="mean").loc[order, arms]
+    out = ["<h2>Why: where the members came from and where they went</h2>",
+           "<p>Events per replicate over the whole run, from the event log: how people joined, how many "
+           "invitations members sent and what share was accepted, who went silent (muted the group), came "
+           "back, left or was moved to another group, and why, and the purchases."]
+    top = largest_differences(means) if len(arms) > 1 else []
+    if top:
+        said = "; ".join(f"<b>{esc(f)}</b>: " + ", ".join(f"{esc(a)} {num(means.at[f, a])}" for a in arms)
+                         for f in top)
+        out.append(f" Besides the seeding itself, the flows that differ most between the arms: {said}.")
+    out.append("</p><table><tr><th>flow</th>" + "".join(
+        f"<th><span class='swatch' style='background:{colors[a]}'></span>{esc(a)}</th>" for a in arms) + "</tr>")
+    for flow in order:
+        cells = [_mean_cell(cell.loc[(flow, a)], floor=0.0) for a in arms]
+        out.append(f"<tr><td>{esc(flow)}</td>{''.join(cells)}</tr>")
+    out.append("</table><p class='meta'>Mean over replicates [95 % interval, cut at 0]. Causes: how a "
+               "person came in (the seeding, an invitation, a distributor, a KOL); why one went silent or left "
+               "(dissatisfied: value below expectation; spam: ads past tolerance; background: life outside the "
+               "group); which elimination rule removed one (inactive, replaced, kicked); which split moved "
+               "one.</p>")
+    return out
+
+
+def _mean_cell(row: pd.Series, floor: float | None = None) -> str:
+    """A table cell ``mean [lo, hi]`` of an :func:`sim.compare.arm_table` row (``lo`` raised to ``floor``)."""
+    lo = row["lo"] if floor is None else max(row["lo"], floor)
+    ci = f" [{num(lo)}, {num(row['hi'])}]" if math.isfinite(row["lo"]) else ""
+    return f"<td class='num'>{num(row['mean'])}{ci}</td>"
 
 
 def write_report(run_dir: Path) -> Path:

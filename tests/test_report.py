@@ -13,6 +13,7 @@ from test_plots import make_run_folder
 
 from sim import plots, report
 from sim.compare import verdict_sentence, verdicts
+from sim.htmlpage import num
 from sim.metrics import OUTCOMES
 from sim.params import Params
 
@@ -105,6 +106,24 @@ def test_verdict_wording_matches_summary_csv(run_dir):
     rev = v.set_index("outcome").loc["revenue_total"]
     if rev["leader"] is not None and rev["runner_up"] is not None and pd.notna(rev["rel"]):
         assert f"{100 * rev['rel']:+.0f} %" in page.verdicts["revenue_total"]
+
+
+def test_the_why_section_shows_the_event_logs_flows_per_arm(run_dir):
+    """Its numbers are the event log's: the mean per replicate of each arm's departures for dissatisfaction."""
+    html = report.render_report(run_dir)
+    why = html[html.index("<h2>Why: where the members came from and where they went</h2>"):]
+    why = why[: why.index("<h2>", 5)]
+    ev = pd.read_parquet(run_dir / "events.parquet")
+    left = ev[(ev["kind"].astype(str) == "leave") & (ev["cause"].astype(str) == "dissatisfied")]
+    runs = pd.read_csv(run_dir / "summary.csv")[["arm", "replicate"]]
+    per_run = runs.merge(left.groupby(["arm", "replicate"], observed=True).size().rename("n").reset_index(),
+                         how="left").fillna({"n": 0})
+    row = why[why.index("<td>left (dissatisfied)</td>"):]
+    row = row[: row.index("</tr>")]
+    for arm in ("core", "blast"):
+        assert f"<td class='num'>{num(per_run[per_run.arm == arm]['n'].mean())} [" in row
+    assert "Besides the seeding itself, the flows that differ most between the arms: <b>" in why
+    assert "joined (core)</b>" not in why and "joined (blast)</b>" not in why
 
 
 def test_parameters_listed_with_units_and_sources(run_dir):
