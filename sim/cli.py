@@ -266,11 +266,24 @@ def _run(args: argparse.Namespace) -> int:
         print(f"question: {scenario.question}")
     print("each arm's mean and 95 % interval over replicates; arms compared paired by replicate\n")
     print(comparison_text(result.summary, scenario.outcomes))
+    _print_flows(out, result.summary, [arm.name for arm in scenario.arms])
     names = sorted({p.relative_to(out).parts[0] for p in result.files if p.is_relative_to(out)})
     print(f"\noutputs in {out}/: {', '.join(names)}")
     for problem in result.problems:
         _err(f"warning: {problem}")
     return 1 if result.problems else 0
+
+
+def _print_flows(out: Path, summary: Any, arms: list[str]) -> None:
+    """The member flows that differ most between the arms (the report's "why"), in a few terminal lines."""
+    from sim.flows import run_flows
+
+    flows = run_flows(out, summary, arms)
+    if flows is None or not flows.largest:
+        return
+    print("\nwhy: the member flows that differ most between the arms (events per replicate; all in report.html)")
+    for flow, text in flows.differences_text():
+        print(f"  {flow}: {text}")
 
 
 def _parse_sets(items: list[str]) -> dict[str, Any]:

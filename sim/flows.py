@@ -11,10 +11,15 @@ and where they went, with the same 95 % intervals as the outcomes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["FLOW_KINDS", "ACCEPTED", "SEEDED", "member_flows", "largest_differences"]
+from sim.compare import arm_table
+
+__all__ = ["FLOW_KINDS", "ACCEPTED", "SEEDED", "RunFlows", "member_flows", "largest_differences", "run_flows"]
 
 #: Event kinds counted, in the order they are shown, with the words for them.
 FLOW_KINDS = {"join": "joined", "invite": "invitations", "mute": "went silent", "unmute": "spoke again",
@@ -62,3 +67,33 @@ def largest_differences(arm_means: pd.DataFrame, top: int = 3) -> list[str]:
     counts = arm_means.drop(index=[ACCEPTED, *SEEDED], errors="ignore")
     spread = counts.max(axis=1) - counts.min(axis=1)
     return list(spread[spread > 0].sort_values(ascending=False, kind="stable").index[:top])
+
+
+@dataclass(frozen=True)
+class RunFlows:
+    """The member flows of a run folder, per arm."""
+
+    order: list[str]  # flow names, in the order shown
+    stats: pd.DataFrame  # sim.compare.arm_table rows: outcome (= flow), arm, n, mean, lo, hi
+    means: pd.DataFrame  # mean per replicate, one row per flow, one column per arm (in the given order)
+    largest: list[str]  # the flows that differ most between arms (largest_differences)
+
+    def differences_text(self) -> list[tuple[str, str]]:
+        """``(flow, "arm mean, arm mean, ...")`` for each of ``largest``."""
+        from sim.htmlpage import num
+
+        return [(f, ", ".join(f"{a} {num(self.means.at[f, a])}" for a in self.means.columns)) for f in self.largest]
+
+
+def run_flows(run_dir: str | Path, runs: pd.DataFrame, arms: list[str]) -> RunFlows | None:
+    """:func:`member_flows` of the run folder's ``events.parquet`` for ``runs`` (``arm``, ``replicate``), summarised
+    per arm of ``arms``; ``None`` when the folder has no event log or the log no flow."""
+    path = Path(run_dir) / "events.parquet"
+    if not path.exists():
+        return None
+    table, order = member_flows(pd.read_parquet(path, columns=EVENT_COLUMNS), runs)
+    if not order:
+        return None
+    stats = arm_table(table, order)
+    means = stats.pivot(index="outcome", columns="arm", values="mean").loc[order, arms]
+    return RunFlows(order, stats, means, largest_differences(means) if len(arms) > 1 else [])

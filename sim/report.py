@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from sim.compare import arm_table, verdict_sentence, verdicts
-from sim.flows import EVENT_COLUMNS, largest_differences, member_flows
+from sim.flows import run_flows
 from sim.metrics import LOWER_IS_BETTER, OUTCOMES
 from sim.params import Params
 from sim.htmlpage import esc, figures_section, fmt_value, num, page, provenance
@@ -212,23 +212,17 @@ def render_report(run_dir: Path) -> str:
 def flows_section(run_dir: Path, summary: pd.DataFrame, arms: list[str], colors: dict[str, str]) -> list[str]:
     """The "why" next to the verdicts: per arm, the member flows of the event log (:mod:`sim.flows`), with the
     flows that differ most between arms named first. Empty when the folder has no ``events.parquet``."""
-    path = run_dir / "events.parquet"
-    if not path.exists():
+    flows = run_flows(run_dir, summary, arms)
+    if flows is None:
         return []
-    table, order = member_flows(pd.read_parquet(path, columns=EVENT_COLUMNS), summary)
-    if not order:
-        return []
-    stats = arm_table(table, order)
-    cell = stats.set_index(["outcome", "arm"])
-    means = stats.pivot(index="outcome", columns="arm", values="mean").loc[order, arms]
+    cell = flows.stats.set_index(["outcome", "arm"])
+    order = flows.order
     out = ["<h2>Why: where the members came from and where they went</h2>",
            "<p>Events per replicate over the whole run, from the event log: how people joined, how many "
            "invitations members sent and what share was accepted, who went silent (muted the group), came "
            "back, left or was moved to another group, and why, and the purchases."]
-    top = largest_differences(means) if len(arms) > 1 else []
-    if top:
-        said = "; ".join(f"<b>{esc(f)}</b>: " + ", ".join(f"{esc(a)} {num(means.at[f, a])}" for a in arms)
-                         for f in top)
+    if flows.largest:
+        said = "; ".join(f"<b>{esc(f)}</b>: {esc(text)}" for f, text in flows.differences_text())
         out.append(f" Besides the seeding itself, the flows that differ most between the arms: {said}.")
     out.append("</p><table><tr><th>flow</th>" + "".join(
         f"<th><span class='swatch' style='background:{colors[a]}'></span>{esc(a)}</th>" for a in arms) + "</tr>")

@@ -85,6 +85,8 @@ def test_run_folder_follows_the_contract(tmp_path, capsys):
     code = main(["run", str(small(tmp_path)), "--out", str(out), "--jobs", "1", "--no-progress", "--no-figures"])
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
+    assert "why: the member flows that differ most between the arms" in stdout
+    assert stdout.index("revenue_total") < stdout.index("why:") < stdout.index("outputs in")  # after the verdicts
     for name in (*TABLES, "summary"):
         assert (out / (f"{name}.csv" if name == "summary" else f"{name}.parquet")).is_file()
     t = read_all(out)
