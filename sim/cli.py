@@ -127,9 +127,11 @@ def _parser() -> argparse.ArgumentParser:
                                      "sides and their centres, or the criterion that refuses a split.")
     sp_.add_argument("edges", metavar="EDGES", help="CSV edge list of the ties among the group's members, or a "
                                                     "results folder of `community-sim run` (with --group)")
-    sp_.add_argument("--group", type=int, metavar="G", help="with a results folder: the group to check, at the end of the run")
+    sp_.add_argument("--group", type=int, metavar="G",
+                     help="with a results folder: the group to check, at the end of the run")
     sp_.add_argument("--arm", metavar="ARM", help="with a results folder: the arm (default: the first)")
-    sp_.add_argument("--replicate", type=int, default=0, metavar="R", help="with a results folder: the replicate (default 0)")
+    sp_.add_argument("--replicate", type=int, default=0, metavar="R",
+                     help="with a results folder: the replicate (default 0)")
     sp_.add_argument("--known", metavar="FILE", help="CSV node,group: who went where in a real fission, to compare")
     for flag, name, metavar in (("--modularity-min", "community_modularity_min", "Q"),
                                 ("--centre-ratio", "community_centre_ratio", "R"),
@@ -266,7 +268,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"question: {scenario.question}")
     print("each arm's mean and 95 % interval over replicates; arms compared paired by replicate\n")
     print(comparison_text(result.summary, scenario.outcomes))
-    _print_flows(out, result.summary, [arm.name for arm in scenario.arms])
+    _print_flows(out, result.summary, [arm.name for arm in scenario.arms], report=not args.no_figures)
     names = sorted({p.relative_to(out).parts[0] for p in result.files if p.is_relative_to(out)})
     print(f"\noutputs in {out}/: {', '.join(names)}")
     for problem in result.problems:
@@ -274,14 +276,15 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
-def _print_flows(out: Path, summary: Any, arms: list[str]) -> None:
+def _print_flows(out: Path, summary: Any, arms: list[str], report: bool) -> None:
     """The member flows that differ most between the arms (the report's "why"), in a few terminal lines."""
     from sim.flows import run_flows
 
     flows = run_flows(out, summary, arms)
     if flows is None or not flows.largest:
         return
-    print("\nwhy: the member flows that differ most between the arms (events per replicate; all in report.html)")
+    print("\nwhy: the member flows that differ most between the arms (events per replicate"
+          + ("; all flows in report.html)" if report else ")"))
     for flow, text in flows.differences_text():
         print(f"  {flow}: {text}")
 

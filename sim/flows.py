@@ -4,9 +4,10 @@ The outcomes of a run (members, activity, revenue at the horizon) are stocks;
 the event log says which flows filled or drained them: joins by how people
 came in (seeding, invitation, distributor, ...), mutes and departures by cause
 (dissatisfied, spam, background), removals by the elimination rule that made
-them, moves between groups by the split that made them, purchases. :func:`member_flows` counts them per replicate, so the
-report can show, next to "which arm won", where the arms' members came from
-and where they went, with the same 95 % intervals as the outcomes.
+them, moves between groups by the split that made them, purchases.
+:func:`member_flows` counts them per replicate, so the report can show, next
+to "which arm won", where the arms' members came from and where they went,
+with the same 95 % intervals as the outcomes.
 """
 
 from __future__ import annotations

@@ -627,8 +627,9 @@ def judge_bisection(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, k
 
     Returns ``(verdict, modularity, centre of the staying side, centre of the leaving side, whether the
     leaving side is ``side``)``: ``SPLIT``, or the first criterion that failed (``SIDE_TOO_SMALL``,
-    ``LOW_MODULARITY``, ``NO_CENTRE``, ``CRUMBS``), with the modularity once it is computed (else 0). The modularity is summed in index order (numpy sums pairwise), so it
-    can differ from a numpy sum in the last bits; it is only compared with ``modularity_min``.
+    ``LOW_MODULARITY``, ``NO_CENTRE``, ``CRUMBS``), with the modularity once it is computed (else 0).
+    The modularity is summed in index order (numpy sums pairwise), so it can differ from a numpy sum in
+    the last bits; it is compared with ``modularity_min`` and reported rounded.
     """
     n = len(k)
     n_a = 0

@@ -34,8 +34,8 @@ from sim.plots import PALETTE, new_figure
 from sim.policies.splitting import Verdict, judge
 from sim.state import Ties
 
-__all__ = ["SplitCheck", "SplitInputError", "check_edges", "check_file", "check_group", "read_known", "agreement", "report_text", "sides_csv",
-           "split_figure"]
+__all__ = ["SplitCheck", "SplitInputError", "check_edges", "check_file", "check_group", "read_known", "agreement",
+           "report_text", "sides_csv", "split_figure"]
 
 
 SHOWN = 40  # labels listed per side in the terminal (--out writes all)
@@ -131,7 +131,8 @@ def check_group(run_dir: str | Path, group: int, *, arm: str | None = None, repl
         raise SplitInputError(run_dir, None, f"--arm {arm!r}: the run's arms are {', '.join(arms)}")
     reps = sorted(set(members.loc[members["arm"] == arm, "replicate"]))
     if replicate not in reps:
-        raise SplitInputError(run_dir, None, f"--replicate {replicate}: arm {arm!r} has replicates {reps[0]}-{reps[-1]}")
+        raise SplitInputError(run_dir, None,
+                              f"--replicate {replicate}: arm {arm!r} has replicates {reps[0]}-{reps[-1]}")
     mine = members[(members["arm"] == arm) & (members["replicate"] == replicate)]
     persons = mine.loc[mine["group"] == group, "person"].to_numpy()  # in membership order, as the model numbers them
     if len(persons) < 2:
@@ -249,7 +250,8 @@ def sides_csv(check: SplitCheck) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["node", "side", "centre"])
-    writer.writerows([label, "leave" if i in leave else "stay", int(i in centres)] for i, label in enumerate(check.labels))
+    writer.writerows([label, "leave" if i in leave else "stay", int(i in centres)]
+                     for i, label in enumerate(check.labels))
     return out.getvalue()
 
 

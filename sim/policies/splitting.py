@@ -79,8 +79,8 @@ from sim.phases import Today
 from sim.phases.growth import seat_and_join
 from sim.state import Cause, Role, World, role_set, zero_pad
 
-__all__ = ["NoSplit", "Split", "Verdict", "REFUSALS", "judge", "bisect", "tie_community_split", "POLICIES", "SELECTED_BY",
-           "group_tie_matrices"]
+__all__ = ["NoSplit", "Split", "Verdict", "REFUSALS", "judge", "bisect", "tie_community_split", "POLICIES",
+           "SELECTED_BY", "group_tie_matrices"]
 
 _EIGEN_TOL = 1e-8  # Lanczos stops at a residual of 1e-8 ||B|| (ARPACK's tolerance here before)
 FOLLOWERS = role_set(Role.MEMBER, Role.CORE, Role.SENIOR, Role.LURKER)  # who may follow a distributor
