@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import textwrap
 import tomllib
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ __all__ = ["SplitCheck", "SplitInputError", "check_edges", "check_file", "check_
 
 
 SHOWN = 40  # labels listed per side in the terminal (--out writes all)
-LABELLED = 80  # the figure writes node labels up to this many nodes
+LABELLED = 80  # the figure labels its nodes, at full marker size, up to this many drawn
 
 
 class SplitInputError(ValueError):
@@ -258,17 +259,27 @@ def sides_csv(check: SplitCheck) -> str:
 
 def split_figure(check: SplitCheck, known: dict[str, str] | None = None) -> Figure:
     """The group's tie graph, members coloured by side, the two centres as stars, and (with ``known``) the
-    members placed unlike the real fission ringed in red. Edge width follows tie strength; spring layout
-    with a fixed seed, so the picture is the same on every run."""
+    members placed unlike the real fission ringed in red.
+
+    Members without a tie inside the group are left out of the drawing (the
+    title says how many; they count with the larger side), and the pieces
+    apart from the largest connected one sit in rows below it
+    (:func:`_packed_layout`), so that the page shows the ties. Edge width
+    follows tie strength; markers shrink as the group grows.
+    """
     import networkx as nx
 
     v, labels = check.verdict, check.labels
     u, w, s = check.ties
     G = nx.Graph()
-    G.add_nodes_from(range(len(labels)))
     G.add_weighted_edges_from(zip(u.tolist(), w.tolist(), (s / max(float(s.max()), 1e-300)).tolist()))
-    pos = nx.spring_layout(G, seed=1, iterations=200)
-    xy = np.array([pos[i] for i in range(len(labels))])
+    untied = len(labels) - G.number_of_nodes()
+    if G.number_of_nodes() == 0:
+        G.add_nodes_from(range(len(labels)))
+    drawn = sorted(G.nodes)
+    pos = _packed_layout(G)
+    xy = np.array([pos[i] for i in drawn]).reshape(-1, 2)
+    size = 90 * min(1.0, math.sqrt(LABELLED / len(drawn)))  # marker area, points^2
     fig = new_figure(7.0, 6.4)
     ax = fig.subplots()
     ax.set_axis_off()
@@ -281,26 +292,47 @@ def split_figure(check: SplitCheck, known: dict[str, str] | None = None) -> Figu
         colours = np.where(side == 1, PALETTE[1], PALETTE[0])
         for k, name in ((0, "stays"), (1, "leaves")):
             ax.scatter([], [], s=40, color=PALETTE[k], label=f"{name} ({(side == k).sum()})")
-    ax.scatter(xy[:, 0], xy[:, 1], s=90, c=list(colours), edgecolors="white", linewidths=0.8, zorder=2)
+    ax.scatter(xy[:, 0], xy[:, 1], s=size, c=list(colours[drawn]), edgecolors="white", linewidths=0.8, zorder=2)
+    where = {node: i for i, node in enumerate(drawn)}
     if v.split is not None:
-        c = list(v.split.centres)
-        ax.scatter(xy[c, 0], xy[c, 1], s=420, marker="*", c=[PALETTE[0], PALETTE[1]], edgecolors="black",
+        c = [where[i] for i in v.split.centres]
+        ax.scatter(xy[c, 0], xy[c, 1], s=4.5 * size, marker="*", c=[PALETTE[0], PALETTE[1]], edgecolors="black",
                    linewidths=0.9, zorder=3, label="centres")
-    subtitle = ""
+    notes = []
     if known is not None and v.split is not None:
         right, total, wrong = agreement(check, known)
-        subtitle = f"\n{right} of {total} members placed as they went in the real fission"
-        wrong_idx = [labels.index(x) for x in wrong]
-        if wrong_idx:
-            ax.scatter(xy[wrong_idx, 0], xy[wrong_idx, 1], s=300, facecolors="none", edgecolors="#CC0000",
+        notes.append(f"{right} of {total} members placed as they went in the real fission")
+        ringed = [where[i] for i in (labels.index(x) for x in wrong) if i in where]
+        if ringed:
+            ax.scatter(xy[ringed, 0], xy[ringed, 1], s=3.3 * size, facecolors="none", edgecolors="#CC0000",
                        linewidths=1.8, zorder=4, label="placed unlike the real fission")
-    if len(labels) <= LABELLED:
-        for i, (x, y) in enumerate(xy):
+    if untied and len(drawn) < len(labels):
+        notes.append(f"{untied} members without a tie inside the group not drawn")
+    if len(drawn) <= LABELLED:
+        for (x, y), i in zip(xy, drawn):
             ax.annotate(labels[i], (x, y), ha="center", va="center", fontsize=6, zorder=5,
                         color="white" if v.split is not None else "black")
     verdict = (f"splits in two, modularity {v.modularity:.2f}" if v.split is not None else f"no split: {v.reason}")
     ax.set_title(textwrap.fill(f"{check.source}: {len(labels)} members, {check.n_ties} ties; {verdict}", 80)
-                 + subtitle)
+                 + "".join(f"\n{n}" for n in notes))
     if v.split is not None:
-        ax.legend(loc="lower left", fontsize=8, ncol=2)
+        fig.legend(loc="outside lower center", fontsize=8, ncol=4)
     return fig
+
+
+def _packed_layout(G) -> dict:
+    """Positions for ``G``: its largest connected piece by a spring layout (fixed seed) in ``[-1, 1]^2``, every
+    other piece by its own small layout in rows below, largest first (a spring layout of the whole graph
+    pushes the pieces to the rim and squeezes the largest one into the middle)."""
+    import networkx as nx
+
+    pieces = sorted(nx.connected_components(G), key=lambda c: (-len(c), min(c)))
+    pos = nx.spring_layout(G.subgraph(pieces[0]), seed=1, iterations=200) if len(pieces[0]) > 1 \
+        else {next(iter(pieces[0])): np.zeros(2)}
+    per_row, step = 12, 2.0 / 12
+    for k, piece in enumerate(pieces[1:]):
+        centre = np.array([-1 + step * (k % per_row + 0.5), -1.25 - step * (k // per_row)])
+        small = nx.spring_layout(G.subgraph(piece), seed=1, scale=0.3 * step) if len(piece) > 1 else {}
+        for node in piece:
+            pos[node] = centre + small.get(node, 0.0)
+    return pos

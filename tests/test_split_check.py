@@ -14,7 +14,7 @@ from sim.network import EdgeListError, read_edgelist
 from sim.policies.splitting import REFUSALS, NoSplit, judge, tie_community_split
 from sim.policies import ALL_POLICIES
 from sim.policies.splitting import _judge_csr, _members_by_group, group_tie_matrices
-from sim.split_check import SplitInputError, agreement, check_file, check_group, read_known, split_figure
+from sim.split_check import SplitInputError, agreement, check_edges, check_file, check_group, read_known, split_figure
 
 DATA = Path(__file__).resolve().parents[1] / "docs" / "data"
 KARATE, FACTIONS = DATA / "karate_club.csv", DATA / "karate_club_factions.csv"
@@ -134,12 +134,29 @@ def test_cli_split_prints_the_sides_compares_and_writes_them(tmp_path, capsys):
 
 def test_the_figure_marks_sides_centres_and_the_misplaced_member():
     check = check_file(KARATE, modularity_min=0.3, centre_ratio=2.0, min_side=0.1)
-    ax = split_figure(check, read_known(FACTIONS, check.labels)).axes[0]
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    fig = split_figure(check, read_known(FACTIONS, check.labels))
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["stays (18)", "leaves (16)", "centres", "placed unlike the real fission"]
     assert "33 of 34 members placed as they went" in ax.get_title()
     refused = check_file(KARATE, modularity_min=0.45, centre_ratio=2.0, min_side=0.1)
     assert "no split: modularity 0.404 is below 0.45" in split_figure(refused).axes[0].get_title().replace("\n", " ")
+
+
+def test_the_figure_leaves_out_untied_members_and_puts_small_pieces_below_the_largest(tmp_path):
+    p = tmp_path / "e.csv"
+    clique = [f"{a},{b}" for a in range(8) for b in range(a + 1, 8)]
+    p.write_text("\n".join(clique + ["20,21", "30,31"]) + "\n")
+    labels, u, v, _ = read_edgelist(p)
+    with_loners = check_edges(str(p), labels + ["x", "y", "z"], u, v, None)
+    fig = split_figure(with_loners)
+    from matplotlib.collections import PathCollection  # the scatters, not the edges' LineCollection
+
+    points = np.concatenate([c.get_offsets() for c in fig.axes[0].collections
+                             if isinstance(c, PathCollection) and len(c.get_offsets())])
+    assert len(points) == 12  # the 8 + 2 + 2 tied members, not the 3 without ties
+    assert "3 members without a tie inside the group not drawn" in fig.axes[0].get_title()
+    assert np.sort(points[:, 1])[:4].max() < points[:, 1][np.argsort(points[:, 1])][4:].min()  # pairs below
 
 
 def test_cli_split_draws_the_figure(tmp_path, capsys):
