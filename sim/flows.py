@@ -74,9 +74,8 @@ def largest_differences(arm_means: pd.DataFrame, top: int = 3) -> list[str]:
 class RunFlows:
     """The member flows of a run folder, per arm."""
 
-    order: list[str]  # flow names, in the order shown
     stats: pd.DataFrame  # sim.compare.arm_table rows: outcome (= flow), arm, n, mean, lo, hi
-    means: pd.DataFrame  # mean per replicate, one row per flow, one column per arm (in the given order)
+    means: pd.DataFrame  # mean per replicate, one row per flow (in the order shown), one column per arm
     largest: list[str]  # the flows that differ most between arms (largest_differences)
 
     def differences_text(self) -> list[tuple[str, str]]:
@@ -97,4 +96,4 @@ def run_flows(run_dir: str | Path, runs: pd.DataFrame, arms: list[str]) -> RunFl
         return None
     stats = arm_table(table, order)
     means = stats.pivot(index="outcome", columns="arm", values="mean").loc[order, arms]
-    return RunFlows(order, stats, means, largest_differences(means) if len(arms) > 1 else [])
+    return RunFlows(stats, means, largest_differences(means) if len(arms) > 1 else [])

@@ -18,7 +18,8 @@ from sim.plots import CAPTIONS_FILE
 from sim.plots import short_number as num
 from sim.store import revisions_text, run_revisions
 
-__all__ = ["esc", "num", "pct", "fmt_value", "provenance", "embedded_figures", "figures_section", "page"]
+__all__ = ["esc", "num", "pct", "fmt_value", "arm_header", "mean_cell", "provenance", "embedded_figures",
+           "figures_section", "page"]
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;max-width:1100px;margin:2em auto;
@@ -51,6 +52,18 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(fmt_value(x) for x in v) + "]"
     return str(v)
+
+
+def arm_header(first: str, arms: Iterable[str], colors: dict[str, str]) -> str:
+    """A table's header row: ``first``, then one column per arm with its colour swatch."""
+    return f"<tr><th>{first}</th>" + "".join(
+        f"<th><span class='swatch' style='background:{colors[a]}'></span>{esc(a)}</th>" for a in arms) + "</tr>"
+
+
+def mean_cell(mean: float, lo: float, hi: float, floor: float | None = None) -> str:
+    """A table cell ``mean [lo, hi]`` (no interval when ``lo`` is not finite; ``lo`` raised to ``floor``)."""
+    ci = f" [{num(lo if floor is None else max(lo, floor))}, {num(hi)}]" if math.isfinite(lo) else ""
+    return f"<td class='num'>{num(mean)}{ci}</td>"
 
 
 def provenance(manifest: dict[str, Any], keys: Iterable[str], revision_key: str) -> list[str]:

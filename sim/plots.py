@@ -36,8 +36,8 @@ from matplotlib.ticker import LogFormatter, MaxNLocator
 from sim.compare import mean_ci
 from sim.store import atomic_path, write_text
 
-__all__ = ["RunTables", "load_run", "arm_colors", "new_figure", "save_figure", "write_figure", "plot_run", "trajectories",
-           "group_sizes", "fission_tree", "lorenz", "cohort_retention", "network_snapshot",
+__all__ = ["RunTables", "load_run", "arm_colors", "new_figure", "save_figure", "write_figure", "plot_run",
+           "trajectories", "group_sizes", "fission_tree", "lorenz", "cohort_retention", "network_snapshot",
            "outcome_heatmap", "beats_heatmap", "sensitivity_bars", "short_number", "CAPTIONS_FILE"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette; arm i of a scenario always gets colour i.

@@ -2,8 +2,8 @@
 
 It reads only the run folder (``summary.csv``, ``scenario.resolved.toml``,
 ``manifest.json``, ``events.parquet``, ``figures/``) and writes one HTML file
-with every image embedded (base64 PNG), no script and no network access. Sections: the question,
-the arms and how they differ, a verdict per outcome in plain words with its
+with every image embedded (base64 PNG), no script and no network access.
+Sections: the question, the arms and how they differ, a verdict per outcome in plain words with its
 uncertainty (the sentences of :func:`sim.compare.verdict_sentence`, so the words
 always match the numbers), the member flows behind them (joins, silences,
 departures and removals by cause, from ``events.parquet``; :mod:`sim.flows`),
@@ -14,7 +14,6 @@ the figures with captions, the parameters with units and sources
 from __future__ import annotations
 
 import json
-import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from sim.compare import arm_table, verdict_sentence, verdicts
 from sim.flows import run_flows
 from sim.metrics import LOWER_IS_BETTER, OUTCOMES
 from sim.params import Params
-from sim.htmlpage import esc, figures_section, fmt_value, num, page, provenance
+from sim.htmlpage import arm_header, esc, figures_section, fmt_value, mean_cell, page, provenance
 from sim.plots import arm_colors, scenario_arms
 from sim.store import write_text
 
@@ -144,11 +143,11 @@ def render_report(run_dir: Path) -> str:
                        f" <span class='meta'>({esc(OUTCOMES.get(row['outcome'], ''))})</span></li>")
         out.append("</ul>")
     table = arm_table(summary, outcomes)
-    out.append("<table><tr><th>outcome</th>" + "".join(
-        f"<th><span class='swatch' style='background:{colors[a]}'></span>{esc(a)}</th>" for a in arms) + "</tr>")
+    out.append("<table>" + arm_header("outcome", arms, colors))
     for outcome in outcomes:
         better = "lower is better" if outcome in LOWER_IS_BETTER else "higher is better"
-        cells = [_mean_cell(table[(table.outcome == outcome) & (table.arm == a)].iloc[0]) for a in arms]
+        rows = [table[(table.outcome == outcome) & (table.arm == a)].iloc[0] for a in arms]
+        cells = [mean_cell(r["mean"], r["lo"], r["hi"]) for r in rows]
         out.append(f"<tr><td><b>{esc(outcome)}</b><br><span class='meta'>{esc(OUTCOMES[outcome])}; {better}"
                    f"</span></td>{''.join(cells)}</tr>")
     out.append("</table><p class='meta'>Mean over replicates [95 % interval].</p>")
@@ -216,7 +215,6 @@ def flows_section(run_dir: Path, summary: pd.DataFrame, arms: list[str], colors:
     if flows is None:
         return []
     cell = flows.stats.set_index(["outcome", "arm"])
-    order = flows.order
     out = ["<h2>Why: where the members came from and where they went</h2>",
            "<p>Events per replicate over the whole run, from the event log: how people joined, how many "
            "invitations members sent and what share was accepted, who went silent (muted the group), came "
@@ -224,10 +222,9 @@ def flows_section(run_dir: Path, summary: pd.DataFrame, arms: list[str], colors:
     if flows.largest:
         said = "; ".join(f"<b>{esc(f)}</b>: {esc(text)}" for f, text in flows.differences_text())
         out.append(f" Besides the seeding itself, the flows that differ most between the arms: {said}.")
-    out.append("</p><table><tr><th>flow</th>" + "".join(
-        f"<th><span class='swatch' style='background:{colors[a]}'></span>{esc(a)}</th>" for a in arms) + "</tr>")
-    for flow in order:
-        cells = [_mean_cell(cell.loc[(flow, a)], floor=0.0) for a in arms]
+    out.append("</p><table>" + arm_header("flow", arms, colors))
+    for flow in flows.means.index:
+        cells = [mean_cell(*cell.loc[(flow, a), ["mean", "lo", "hi"]], floor=0.0) for a in arms]
         out.append(f"<tr><td>{esc(flow)}</td>{''.join(cells)}</tr>")
     out.append("</table><p class='meta'>Mean over replicates [95 % interval, cut at 0]. Causes: how a "
                "person came in (the seeding, an invitation, a distributor, a KOL); why one went silent or left "
@@ -235,13 +232,6 @@ def flows_section(run_dir: Path, summary: pd.DataFrame, arms: list[str], colors:
                "group); which elimination rule removed one (inactive, replaced, kicked); which split moved "
                "one.</p>")
     return out
-
-
-def _mean_cell(row: pd.Series, floor: float | None = None) -> str:
-    """A table cell ``mean [lo, hi]`` of an :func:`sim.compare.arm_table` row (``lo`` raised to ``floor``)."""
-    lo = row["lo"] if floor is None else max(row["lo"], floor)
-    ci = f" [{num(lo)}, {num(row['hi'])}]" if math.isfinite(row["lo"]) else ""
-    return f"<td class='num'>{num(row['mean'])}{ci}</td>"
 
 
 def write_report(run_dir: Path) -> Path:

@@ -256,7 +256,6 @@ def sides_csv(check: SplitCheck) -> str:
     return out.getvalue()
 
 
-
 def split_figure(check: SplitCheck, known: dict[str, str] | None = None) -> Figure:
     """The group's tie graph, members coloured by side, the two centres as stars, and (with ``known``) the
     members placed unlike the real fission ringed in red.

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sim.compare import mean_ci
-from sim.htmlpage import esc, figures_section, fmt_value, num, page, pct, provenance
+from sim.htmlpage import arm_header, esc, figures_section, fmt_value, mean_cell, num, page, pct, provenance
 from sim.params import Params
 from sim.plots import arm_colors
 from sim.report import CAVEATS
@@ -247,14 +247,9 @@ def _best_arm(sweep: Sweep, df: pd.DataFrame) -> list[str]:
 
 def _arm_means(sweep: Sweep, df: pd.DataFrame, colors: dict[str, str]) -> list[str]:
     arms = [a for a, _ in sweep.arms]
-    out = ["<table class='wide'><tr><th>outcome</th>" + "".join(
-        f"<th><span class='swatch' style='background:{colors[a]}'></span>{esc(a)}</th>" for a in arms) + "</tr>"]
+    out = ["<table class='wide'>" + arm_header("outcome", arms, colors)]
     for o in sweep.outcomes:
-        cells = []
-        for a in arms:
-            m, lo, hi = mean_ci(df.loc[df["arm"] == a, o.name].to_numpy(float))
-            ci = f" [{num(lo)}, {num(hi)}]" if math.isfinite(lo) else ""
-            cells.append(f"<td class='num'>{num(m)}{ci}</td>")
+        cells = [mean_cell(*mean_ci(df.loc[df["arm"] == a, o.name].to_numpy(float))) for a in arms]
         better = "lower is better" if o.lower_is_better else "higher is better"
         out.append(f"<tr><td><b>{esc(o.name)}</b><br><span class='meta'>{esc(o.describe())}; {better}</span></td>"
                    f"{''.join(cells)}</tr>")
