@@ -28,7 +28,7 @@ from sim.htmlpage import arm_header, esc, figures_section, fmt_value, mean_cell,
 from sim.plots import arm_colors, scenario_arms
 from sim.store import write_text
 
-__all__ = ["write_report", "render_report", "CAVEATS"]
+__all__ = ["write_report", "render_report", "read_scenario", "arm_params", "CAVEATS"]
 
 #: What the model leaves out or simplifies; printed in every report.
 CAVEATS = (
@@ -47,8 +47,9 @@ CAVEATS = (
 )
 
 # --------------------------------------------------------------------------- reading the folder
-def _read_scenario(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / "scenario.resolved.toml"
+def read_scenario(run_dir: Path) -> dict[str, Any]:
+    """The run folder's ``scenario.resolved.toml`` as a dict (empty when absent)."""
+    path = Path(run_dir) / "scenario.resolved.toml"
     return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
@@ -104,7 +105,7 @@ def render_report(run_dir: Path) -> str:
                                 "(written by `community-sim run`)")
     summary = pd.read_csv(summary_path)
     summary["arm"] = summary["arm"].astype(str)
-    doc = _read_scenario(run_dir)
+    doc = read_scenario(run_dir)
     scenario = _settings(doc)
     manifest_path = run_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}

@@ -21,18 +21,19 @@ import csv
 import io
 import math
 import textwrap
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from matplotlib.figure import Figure
 
 from sim.network import read_edgelist
 from sim.params import Params, SplittingParams
-from sim.plots import PALETTE, new_figure
+from sim.plots import PALETTE, new_figure, scenario_arms
 from sim.policies.splitting import Verdict, judge
+from sim.report import arm_params, read_scenario
 from sim.state import Ties
 
 __all__ = ["SplitCheck", "SplitInputError", "check_edges", "check_file", "check_group", "read_known", "agreement",
@@ -114,10 +115,6 @@ def check_group(run_dir: str | Path, group: int, *, arm: str | None = None, repl
     first member) and the verdict is the model's.
     Raises :class:`SplitInputError` naming what is missing and what there is.
     """
-    import pandas as pd
-
-    from sim.plots import scenario_arms
-
     run_dir = Path(run_dir)
     tables = {}
     for name in ("members", "ties"):
@@ -155,10 +152,9 @@ def check_group(run_dir: str | Path, group: int, *, arm: str | None = None, repl
 
 
 def _arm_splitting(run_dir: Path, arm: str) -> SplittingParams:
-    """The splitting parameters an arm of a run folder ran with (the defaults when the folder does not say)."""
-    path = run_dir / "scenario.resolved.toml"
-    resolved = tomllib.loads(path.read_text(encoding="utf-8")).get("resolved", {}) if path.is_file() else {}
-    return Params().with_overrides(resolved[arm]).splitting if arm in resolved else Params().splitting
+    """The splitting parameters an arm of a run folder ran with, as its report lists them
+    (:func:`sim.report.arm_params`: the resolved values, else defaults, base and the arm's overrides)."""
+    return Params().with_overrides(arm_params(read_scenario(run_dir), arm)).splitting
 
 
 def read_known(path: str | Path, labels: list[str]) -> dict[str, str]:
